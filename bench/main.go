@@ -1,0 +1,58 @@
+// Copyright © SpinorML Ltd., licensed under AGPL-3.0.
+
+// Command bench measures streamer against a baseline in the same run and
+// prints one line per comparison:
+//
+//	<name>: ours <x> <unit>, baseline <y> <unit>, ratio <r>
+//
+// Usage:
+//
+//	go run ./bench core [-hops 8] [-frames 200000] [-size 1280x720] [-runs 5]
+//
+// Suites:
+//
+//	core  N pass-through hops through stream.Connect against the same hops
+//	      written by hand with goroutines and channels of the same capacity.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"sort"
+)
+
+type suite struct {
+	about string
+	run   func(args []string) error
+}
+
+var suites = map[string]suite{
+	"core": {"pass-through hops: stream.Connect vs raw goroutines and channels", runCore},
+}
+
+func main() {
+	if len(os.Args) < 2 || suites[os.Args[1]].run == nil {
+		fmt.Fprintln(os.Stderr, "usage: go run ./bench <suite> [flags]\n\nsuites:")
+		names := make([]string, 0, len(suites))
+		for n := range suites {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			fmt.Fprintf(os.Stderr, "  %-6s %s\n", n, suites[n].about)
+		}
+		os.Exit(2)
+	}
+	if err := suites[os.Args[1]].run(os.Args[2:]); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// report prints one comparison line.
+func report(name string, ours, base float64, unit string, extra string) {
+	fmt.Printf("%s: ours %.1f %s, baseline %.1f %s, ratio %.2f%s\n", name, ours, unit, base, unit, ours/base, extra)
+}
+
+func newFlags(name string) *flag.FlagSet { return flag.NewFlagSet(name, flag.ContinueOnError) }

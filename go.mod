@@ -1,0 +1,5 @@
+module github.com/spinorml/streamer
+
+go 1.26
+
+require golang.org/x/sync v0.18.0

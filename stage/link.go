@@ -1,0 +1,289 @@
+// Copyright © SpinorML Ltd., licensed under AGPL-3.0.
+
+package stage
+
+import (
+	"iter"
+	"sync/atomic"
+
+	"github.com/spinorml/streamer/frame"
+)
+
+// Policy says what a full link does with one more frame.
+type Policy uint8
+
+const (
+	// Block makes the sender wait: backpressure, for files and encoders.
+	Block Policy = iota
+	// DropOldest discards the oldest queued frame to make room: live
+	// sources where the newest frame matters most.
+	DropOldest
+	// DropNewest discards the frame being sent: live sources that must
+	// never wait.
+	DropNewest
+)
+
+func (p Policy) String() string {
+	switch p {
+	case Block:
+		return "block"
+	case DropOldest:
+		return "drop-oldest"
+	case DropNewest:
+		return "drop-newest"
+	}
+	return "policy(?)"
+}
+
+// DefaultCapacity is the number of frames a link holds when its
+// LinkConfig says 0.
+const DefaultCapacity = 8
+
+// LinkConfig sets a link's bounds and its policy when full.
+type LinkConfig struct {
+	// Capacity is the most frames queued; 0 means DefaultCapacity.
+	Capacity int
+	// MaxBytes, when positive, also bounds the bytes queued (by Data.Size),
+	// as GStreamer's queue bounds by bytes: 8 frames of 4K I420 are 100 MB.
+	// A frame larger than MaxBytes is let through alone.
+	MaxBytes int64
+	// Policy says what a full link does; Block by default.
+	Policy Policy
+}
+
+// LinkStats is a snapshot of a link's counters.
+type LinkStats struct {
+	Sent      uint64 // frames the writer sent
+	Received  uint64 // frames the reader took
+	Dropped   uint64 // frames discarded (and released) by the policy
+	Abandoned uint64 // frames released because the reader had stopped
+	Queued    int    // frames waiting now
+	Bytes     int64  // bytes waiting now, counted on links with a byte bound or a drop policy
+	Capacity  int    // the link's frame bound
+	Policy    Policy // what it does when full
+}
+
+// Link is a typed, bounded queue of frames between two stages: one writer
+// sends on its Out, one reader receives on its In.
+//
+// A Block link with no byte bound is a plain Go channel: a hop costs one
+// channel send, one receive and two counters. A link with a drop policy or
+// a byte bound is a channel into a small queue goroutine that applies the
+// policy, like GStreamer's queue element; Start runs it.
+//
+// The graph runner in package stream creates links, starts them, closes them
+// when their writer returns and drains them when their reader returns; a test
+// or a hand-built runner calls Start, CloseSend, Drain and Cancel itself.
+type Link[T frame.Frame] struct {
+	ch      chan T // the writer sends here
+	out     chan T // the reader receives here: ch itself unless managed
+	cfg     LinkConfig
+	managed bool
+	stop    atomic.Bool // reader gone or run cancelled: Send reports false
+	cancel  atomic.Bool // run cancelled: Recv reports the end of stream
+	started atomic.Bool
+
+	// The one counter written on every frame of a plain link, on its own
+	// cache line. Frames received are derived from it (sent, less queued,
+	// less abandoned): a second atomic per hop measurably slows a hop.
+	_    [64]byte
+	sent atomic.Uint64
+	_    [56]byte
+
+	delivered atomic.Uint64 // managed: frames the queue goroutine handed on
+	dropped   atomic.Uint64
+	abandoned atomic.Uint64
+	queued    atomic.Int64 // managed: frames in the queue goroutine
+	bytes     atomic.Int64 // managed: their bytes
+}
+
+// NewLink returns an open link. A managed link (drop policy or byte bound)
+// needs Start before frames flow.
+func NewLink[T frame.Frame](cfg LinkConfig) *Link[T] {
+	if cfg.Capacity <= 0 {
+		cfg.Capacity = DefaultCapacity
+	}
+	l := &Link[T]{cfg: cfg, managed: cfg.Policy != Block || cfg.MaxBytes > 0}
+	if l.managed {
+		l.ch, l.out = make(chan T), make(chan T)
+	} else {
+		l.ch = make(chan T, cfg.Capacity)
+		l.out = l.ch
+	}
+	return l
+}
+
+// In returns the reading end of l.
+func (l *Link[T]) In() In[T] { return In[T]{l} }
+
+// Out returns the writing end of l.
+func (l *Link[T]) Out() Out[T] { return Out[T]{l} }
+
+// Config returns the link's configuration, with defaults applied.
+func (l *Link[T]) Config() LinkConfig { return l.cfg }
+
+// Start starts the queue goroutine of a managed link; it does nothing for a
+// plain link or a second time. The goroutine ends after CloseSend, once the
+// queue is empty.
+func (l *Link[T]) Start() {
+	if l.managed && l.started.CompareAndSwap(false, true) {
+		go l.queue()
+	}
+}
+
+// CloseSend marks the end of stream: the writer has returned and will send
+// no more. Call it once, after the writer's last Send.
+func (l *Link[T]) CloseSend() { close(l.ch) }
+
+// Cancel makes Send report false and Recv report the end of stream, so the
+// stages on both ends wind down; queued frames are released by Drain.
+func (l *Link[T]) Cancel() {
+	l.cancel.Store(true)
+	l.stop.Store(true)
+}
+
+// Drain is called when the reader has returned: it makes later Sends report
+// false and releases every frame queued or still sent until the writer calls
+// CloseSend. It returns how many frames it released. Because the link is
+// drained, a writer never blocks for ever on a reader that left.
+func (l *Link[T]) Drain() int {
+	l.stop.Store(true)
+	n := 0
+	for v := range l.out {
+		v.Release()
+		n++
+	}
+	l.abandoned.Add(uint64(n))
+	return n
+}
+
+// Stats returns a snapshot of the link's counters; it is safe to call while
+// the link is in use.
+func (l *Link[T]) Stats() LinkStats {
+	s := LinkStats{
+		Sent:      l.sent.Load(),
+		Dropped:   l.dropped.Load(),
+		Abandoned: l.abandoned.Load(),
+		Queued:    len(l.ch),
+		Capacity:  l.cfg.Capacity,
+		Policy:    l.cfg.Policy,
+	}
+	handed := s.Sent - uint64(s.Queued)
+	if l.managed {
+		s.Queued = int(l.queued.Load())
+		s.Bytes = l.bytes.Load()
+		handed = l.delivered.Load()
+	}
+	if handed > s.Sent { // a send counted after its frame was queued
+		handed = 0
+	}
+	s.Received = handed - min(handed, s.Abandoned)
+	return s
+}
+
+// queue is the goroutine of a managed link: it takes frames from the writer
+// into a ring of Capacity frames, applies the policy when the ring (or the
+// byte bound) is full, and hands frames to the reader in order.
+func (l *Link[T]) queue() {
+	defer close(l.out)
+	ring := make([]T, l.cfg.Capacity)
+	var head, n int
+	var bytes int64
+	maxBytes := l.cfg.MaxBytes
+	full := func(extra int64) bool {
+		return n >= len(ring) || (maxBytes > 0 && n > 0 && bytes+extra > maxBytes)
+	}
+	pop := func() T {
+		v := ring[head]
+		var zero T
+		ring[head] = zero
+		head = (head + 1) % len(ring)
+		n--
+		bytes -= int64(v.Size())
+		return v
+	}
+	in := l.ch
+	for in != nil || n > 0 {
+		var out chan T
+		var first T
+		if n > 0 {
+			out, first = l.out, ring[head]
+		}
+		recv := in
+		if l.cfg.Policy == Block && full(0) {
+			recv = nil // backpressure: the writer waits
+		}
+		select {
+		case v, ok := <-recv:
+			if !ok {
+				in = nil
+				break
+			}
+			size := int64(v.Size())
+			if l.cfg.Policy == DropNewest && full(size) {
+				v.Release()
+				l.dropped.Add(1)
+				break
+			}
+			for l.cfg.Policy == DropOldest && full(size) {
+				pop().Release()
+				l.dropped.Add(1)
+			}
+			ring[(head+n)%len(ring)] = v
+			n++
+			bytes += size
+		case out <- first:
+			pop()
+			l.delivered.Add(1)
+		}
+		l.queued.Store(int64(n))
+		l.bytes.Store(bytes)
+	}
+}
+
+// Out is the sending end of a link, handed to the stage that writes it.
+type Out[T frame.Frame] struct{ l *Link[T] }
+
+// Send passes v, and the caller's reference to it, down the link; under the
+// Block policy it waits while the link is full. It reports false when the
+// reader has stopped or the run was cancelled: v is then released by the
+// runner, and the stage should stop producing and return ctx.Err() (nil
+// when the reader simply finished early). Send is safe for concurrent use.
+func (o Out[T]) Send(v T) bool {
+	l := o.l
+	l.ch <- v
+	l.sent.Add(1)
+	return !l.stop.Load()
+}
+
+// In is the receiving end of a link, handed to the stage that reads it.
+type In[T frame.Frame] struct{ l *Link[T] }
+
+// Recv returns the next frame and the caller's reference to it. It waits
+// while the link is empty and reports false at the end of stream: when the
+// writer has returned and the link is empty, or when the run was cancelled
+// (the stage can tell the two apart with ctx.Err()). Frames left queued
+// after a cancel are released by the runner.
+func (in In[T]) Recv() (v T, ok bool) {
+	l := in.l
+	if !l.cancel.Load() {
+		v, ok = <-l.out
+	}
+	return v, ok
+}
+
+// All returns an iterator over the frames of the link, for
+//
+//	for v := range in.All() { ... }
+//
+// It ends as Recv does. Each frame yielded is owned by the loop body.
+func (in In[T]) All() iter.Seq[T] {
+	return func(yield func(T) bool) {
+		for {
+			v, ok := in.Recv()
+			if !ok || !yield(v) {
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,279 @@
+// Copyright © SpinorML Ltd., licensed under AGPL-3.0.
+
+package stream
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/spinorml/streamer/frame"
+	"github.com/spinorml/streamer/stage"
+)
+
+// Graph is a set of stages (nodes) joined by typed links (pipes). Build it
+// with Add, NewPipe and the Add* helpers (or Connect for a chain), then Run
+// it once. Building is not safe for concurrent use; Metrics and Dot are, at
+// any time.
+type Graph struct {
+	mu    sync.Mutex
+	nodes []*Node
+	pipes []*pipe
+	names map[string]int
+	errs  []error
+	ran   atomic.Bool
+}
+
+// New returns an empty graph.
+func New() *Graph { return &Graph{names: map[string]int{}} }
+
+// links is what the runner needs of a stage.Link, whatever its frame type.
+type links interface {
+	Start()
+	CloseSend()
+	Drain() int
+	Cancel()
+	Stats() stage.LinkStats
+}
+
+// pipe is the type-erased bookkeeping of a Pipe.
+type pipe struct {
+	id             int
+	kind           string // "video" or "audio"
+	link           links
+	writer, reader *Node
+}
+
+// Edge is any Pipe, whatever its frame type, as Node.Reads and Node.Writes
+// take them.
+type Edge interface{ edge() *pipe }
+
+// Pipe is a typed link of a graph, written by one node and read by one.
+type Pipe[T frame.Frame] struct {
+	p    *pipe
+	link *stage.Link[T]
+}
+
+func (p *Pipe[T]) edge() *pipe { return p.p }
+
+// In returns the reading end, for the node that Reads p.
+func (p *Pipe[T]) In() stage.In[T] { return p.link.In() }
+
+// Out returns the writing end, for the node that Writes p.
+func (p *Pipe[T]) Out() stage.Out[T] { return p.link.Out() }
+
+// Stats returns the pipe's counters.
+func (p *Pipe[T]) Stats() stage.LinkStats { return p.link.Stats() }
+
+// LinkOption sets how a pipe is bounded and what it does when full.
+type LinkOption func(*stage.LinkConfig)
+
+// Capacity bounds a pipe to n frames (default stage.DefaultCapacity).
+func Capacity(n int) LinkOption { return func(c *stage.LinkConfig) { c.Capacity = n } }
+
+// MaxBytes also bounds a pipe to n bytes of frame data, as GStreamer's
+// queue max-size-bytes does: the bound that matters for raw video.
+func MaxBytes(n int64) LinkOption { return func(c *stage.LinkConfig) { c.MaxBytes = n } }
+
+// DropOldest makes a full pipe discard its oldest frame (live sources).
+func DropOldest() LinkOption { return func(c *stage.LinkConfig) { c.Policy = stage.DropOldest } }
+
+// DropNewest makes a full pipe discard the frame being sent.
+func DropNewest() LinkOption { return func(c *stage.LinkConfig) { c.Policy = stage.DropNewest } }
+
+// NewPipe adds a pipe of T to g; give it a writer and a reader with
+// Node.Writes and Node.Reads.
+func NewPipe[T frame.Frame](g *Graph, opts ...LinkOption) *Pipe[T] {
+	var cfg stage.LinkConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	l := stage.NewLink[T](cfg)
+	kind := "video"
+	var zero T
+	if _, ok := any(zero).(frame.Audio); ok {
+		kind = "audio"
+	}
+	p := &pipe{id: len(g.pipes), kind: kind, link: l}
+	g.pipes = append(g.pipes, p)
+	return &Pipe[T]{p: p, link: l}
+}
+
+// Node is one stage of a graph: a function run in its own goroutine with
+// the pipes it reads and writes. When the function returns, the runner
+// closes the pipes it writes (the end of stream for their readers) and
+// drains the pipes it reads, releasing what is left.
+type Node struct {
+	g      *Graph
+	name   string
+	run    func(ctx context.Context) error
+	reads  []*pipe
+	writes []*pipe
+	start  atomic.Int64 // ns since epoch; 0 before start
+	end    atomic.Int64
+	failed atomic.Bool
+}
+
+// Name returns the node's name, unique in its graph.
+func (n *Node) Name() string { return n.name }
+
+// Add adds a node that runs run. The name is made unique in g (a second
+// "scale" becomes "scale#2") and names the node in errors, metrics and Dot.
+func (g *Graph) Add(name string, run func(ctx context.Context) error) *Node {
+	if name == "" {
+		name = "stage"
+	}
+	g.names[name]++
+	if k := g.names[name]; k > 1 {
+		name += "#" + strconv.Itoa(k)
+	}
+	n := &Node{g: g, name: name, run: run}
+	g.mu.Lock()
+	g.nodes = append(g.nodes, n)
+	g.mu.Unlock()
+	return n
+}
+
+// Reads declares the pipes n receives from.
+func (n *Node) Reads(es ...Edge) *Node {
+	for _, e := range es {
+		p := e.edge()
+		if p.reader != nil {
+			n.g.errs = append(n.g.errs, fmt.Errorf("stream: %s pipe %d is read by both %q and %q", p.kind, p.id, p.reader.name, n.name))
+			continue
+		}
+		p.reader = n
+		n.reads = append(n.reads, p)
+	}
+	return n
+}
+
+// Writes declares the pipes n sends on.
+func (n *Node) Writes(es ...Edge) *Node {
+	for _, e := range es {
+		p := e.edge()
+		if p.writer != nil {
+			n.g.errs = append(n.g.errs, fmt.Errorf("stream: %s pipe %d is written by both %q and %q", p.kind, p.id, p.writer.name, n.name))
+			continue
+		}
+		p.writer = n
+		n.writes = append(n.writes, p)
+	}
+	return n
+}
+
+// StageError is the error Run returns when a stage fails: it names the
+// stage and wraps the cause, so errors.Is and errors.As see through it.
+type StageError struct {
+	Stage string
+	Err   error
+}
+
+func (e *StageError) Error() string { return "stream: stage " + strconv.Quote(e.Stage) + ": " + e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *StageError) Unwrap() error { return e.Err }
+
+// PanicError is the cause of a StageError when the stage panicked.
+type PanicError struct {
+	Value any
+	Stack []byte
+}
+
+func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v\n%s", e.Value, e.Stack) }
+
+// ErrRan is returned by a second Run of the same graph: links are single-use.
+var ErrRan = errors.New("stream: graph has already run")
+
+// Run runs every node in its own goroutine under one errgroup and returns
+// when all have ended. The first stage to fail cancels the rest; Run then
+// returns a *StageError naming it. When ctx is cancelled, sources stop, the
+// end of stream cascades down the graph and Run returns ctx.Err(). Either
+// way, every frame still queued in a pipe is released and no goroutine of
+// the graph outlives Run.
+func (g *Graph) Run(ctx context.Context) error {
+	if !g.ran.CompareAndSwap(false, true) {
+		return ErrRan
+	}
+	if err := g.check(); err != nil {
+		return err
+	}
+	eg, gctx := errgroup.WithContext(ctx)
+	fired := make(chan struct{})
+	stop := context.AfterFunc(gctx, func() {
+		defer close(fired)
+		for _, p := range g.pipes {
+			p.link.Cancel()
+		}
+	})
+	for _, p := range g.pipes {
+		p.link.Start()
+	}
+	for _, n := range g.nodes {
+		eg.Go(func() error { return n.exec(gctx) })
+	}
+	err := eg.Wait()
+	if !stop() {
+		<-fired
+	}
+	if err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+func (g *Graph) check() error {
+	errs := append([]error(nil), g.errs...)
+	if len(g.nodes) == 0 {
+		errs = append(errs, errors.New("stream: graph has no stages"))
+	}
+	for _, p := range g.pipes {
+		switch {
+		case p.writer == nil && p.reader == nil:
+			errs = append(errs, fmt.Errorf("stream: %s pipe %d has no writer and no reader", p.kind, p.id))
+		case p.writer == nil:
+			errs = append(errs, fmt.Errorf("stream: %s pipe %d into %q has no writer", p.kind, p.id, p.reader.name))
+		case p.reader == nil:
+			errs = append(errs, fmt.Errorf("stream: %s pipe %d out of %q has no reader", p.kind, p.id, p.writer.name))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+var epoch = time.Now()
+
+func now() int64 { return int64(time.Since(epoch)) + 1 }
+
+func (n *Node) exec(ctx context.Context) error {
+	n.start.Store(now())
+	err := n.call(ctx)
+	n.end.Store(now())
+	// Close outputs first so downstream can finish while inputs drain.
+	for _, p := range n.writes {
+		p.link.CloseSend()
+	}
+	for _, p := range n.reads {
+		p.link.Drain()
+	}
+	if err == nil || (ctx.Err() != nil && errors.Is(err, ctx.Err())) {
+		return nil
+	}
+	n.failed.Store(true)
+	return &StageError{Stage: n.name, Err: err}
+}
+
+func (n *Node) call(ctx context.Context) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &PanicError{Value: r, Stack: debug.Stack()}
+		}
+	}()
+	return n.run(ctx)
+}
