@@ -45,7 +45,10 @@ type LinkConfig struct {
 	Capacity int
 	// MaxBytes, when positive, also bounds the bytes queued (by Data.Size),
 	// as GStreamer's queue bounds by bytes: 8 frames of 4K I420 are 100 MB.
-	// A frame larger than MaxBytes is let through alone.
+	// Under Block, as in GStreamer, a link below the bound takes one more
+	// frame, so it may exceed MaxBytes by less than one frame; under the
+	// drop policies the bound is exact, except that a frame larger than
+	// MaxBytes is let through alone.
 	MaxBytes int64
 	// Policy says what a full link does; Block by default.
 	Policy Policy
@@ -210,7 +213,7 @@ func (l *Link[T]) queue() {
 			out, first = l.out, ring[head]
 		}
 		recv := in
-		if l.cfg.Policy == Block && full(0) {
+		if l.cfg.Policy == Block && (n >= len(ring) || (maxBytes > 0 && bytes >= maxBytes)) {
 			recv = nil // backpressure: the writer waits
 		}
 		select {
