@@ -50,3 +50,37 @@ func ExampleAddTee() {
 	// pass 30 30
 	// preview 30 0
 }
+
+// Invert is the README's "Writing a stage" example: it inverts the luma
+// plane of raw frames in place.
+type Invert struct{}
+
+func (Invert) Run(ctx context.Context, in stage.In[frame.Video], out stage.Out[frame.Video]) error {
+	for {
+		v, ok := in.Recv()
+		if !ok {
+			return nil // end of stream: flush anything held, then return
+		}
+		planes, err := v.Planes(ctx)
+		if err != nil {
+			v.Release() // every path releases or forwards
+			return err
+		}
+		for i, b := range planes[0] {
+			planes[0][i] = 255 - b
+		}
+		if !out.Send(v) {
+			return ctx.Err() // nil when the reader simply finished early
+		}
+	}
+}
+
+// A stage of one's own in a chain.
+func Example_writingAStage() {
+	sink := &stage.Collect[frame.Video]{}
+	defer sink.Release()
+	err := stream.Connect(&stage.Pattern{Width: 4, Height: 2, Frames: 1}, stream.Via[frame.Video](Invert{}), sink).Run(context.Background())
+	planes, _ := sink.Frames()[0].Planes(context.Background())
+	fmt.Println(err, planes[0])
+	// Output: <nil> [20 20 130 75 20 20 130 75]
+}
