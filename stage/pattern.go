@@ -95,7 +95,7 @@ func (p *Pattern) Run(ctx context.Context, out Out[frame.Video]) error {
 		b := bars[x*8/cw]
 		rowU[x], rowV[x] = b[0], b[1]
 	}
-	box := max(min(w, h)/8, 2)
+	box := min(max(min(w, h)/8, 2), w, h)
 	var pace pacer
 	for n := int64(0); p.Frames <= 0 || n < int64(p.Frames); n++ {
 		v := pool.Get()

@@ -1,0 +1,130 @@
+// Copyright © SpinorML Ltd., licensed under AGPL-3.0.
+
+package examples_test
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// build compiles the example in ./name without cgo (the examples must build
+// without it) and returns the program's path.
+func build(t *testing.T, name string) string {
+	t.Helper()
+	gobin, err := exec.LookPath("go") // go test puts its own go first on PATH
+	if err != nil {
+		t.Fatalf("go command not found: %v", err)
+	}
+	exe := filepath.Join(t.TempDir(), name)
+	cmd := exec.Command(gobin, "build", "-o", exe, "./"+name)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./%s: %v\n%s", name, err, out)
+	}
+	return exe
+}
+
+// run runs exe with args and returns its stdout, stderr and exit status.
+func run(t *testing.T, exe string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var o, e bytes.Buffer
+	cmd := exec.Command(exe, args...)
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &exit):
+		code = exit.ExitCode()
+	default:
+		t.Fatalf("run %s %q: %v", filepath.Base(exe), args, err)
+	}
+	return o.String(), e.String(), code
+}
+
+func TestPattern(t *testing.T) {
+	exe := build(t, "pattern")
+	out := filepath.Join(t.TempDir(), "p.y4m")
+	_, stderr, code := run(t, exe, "-frames", "30", "-size", "160x120", "-fps", "30", "-o", out)
+	if code != 0 {
+		t.Fatalf("pattern exited %d:\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "wrote 30 frames of 160x120") {
+		t.Errorf("summary line missing or wrong:\n%s", stderr)
+	}
+	// A Y4M frame of 160x120 I420 is "FRAME\n" and 160*120*3/2 bytes.
+	st, err := os.Stat(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hdr := int64(len("YUV4MPEG2 W160 H120 F30:1 Ip A1:1 C420jpeg\n")); st.Size() != hdr+30*(6+160*120*3/2) {
+		t.Errorf("%s is %d bytes, want %d", out, st.Size(), hdr+30*(6+160*120*3/2))
+	}
+
+	t.Run("ffprobe", func(t *testing.T) {
+		ffprobe, err := exec.LookPath("ffprobe")
+		if err != nil {
+			t.Skip("ffprobe not on PATH: install ffmpeg to check the file with an independent tool")
+		}
+		got, err := exec.Command(ffprobe, "-v", "error", "-count_frames", "-select_streams", "v:0",
+			"-show_entries", "stream=width,height,nb_read_frames,r_frame_rate", "-of", "csv=p=0", out).CombinedOutput()
+		if err != nil {
+			t.Fatalf("ffprobe: %v\n%s", err, got)
+		}
+		if s := strings.TrimSpace(string(got)); s != "160,120,30/1,30" {
+			t.Errorf("ffprobe says %q, want %q (width,height,rate,frames)", s, "160,120,30/1,30")
+		}
+	})
+
+	t.Run("bad flags", func(t *testing.T) {
+		dir := t.TempDir()
+		o := filepath.Join(dir, "x.y4m")
+		for _, c := range []struct {
+			args []string
+			want string
+		}{
+			{[]string{"-size", "0x10", "-o", o}, "-size"},
+			{[]string{"-size", "160", "-o", o}, "want WxH"},
+			{[]string{"-frames", "-1", "-o", o}, "-frames -1"},
+			{[]string{"-fps", "30/0", "-o", o}, "-fps"},
+			{[]string{"-frames", "3"}, "missing -o"},
+			{[]string{"-o", filepath.Join(dir, "no", "such", "dir.y4m")}, "no such file"},
+		} {
+			_, stderr, code := run(t, exe, c.args...)
+			if code == 0 || !strings.Contains(stderr, c.want) {
+				t.Errorf("pattern %q: exit %d, stderr %q; want a failure mentioning %q", c.args, code, stderr, c.want)
+			}
+		}
+		if _, err := os.Stat(o); err == nil {
+			t.Errorf("bad flags still created %s", o)
+		}
+	})
+}
+
+func TestBytes(t *testing.T) {
+	exe := build(t, "bytes")
+	stdout, stderr, code := run(t, exe, "-frames", "5")
+	if code != 0 {
+		t.Fatalf("bytes exited %d:\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	sums := regexp.MustCompile(`(?m)^frame \d+ .* crc32=[0-9a-f]{8}$`).FindAllString(stdout, -1)
+	if len(sums) != 5 {
+		t.Errorf("got %d checksum lines, want 5:\n%s", len(sums), stdout)
+	}
+	if !strings.Contains(stdout, "done: 5 frames") || !strings.Contains(stdout, " 0 live handles") {
+		t.Errorf("summary line missing or wrong:\n%s", stdout)
+	}
+	if stderr != "" {
+		t.Errorf("unexpected stderr:\n%s", stderr)
+	}
+}
