@@ -47,7 +47,9 @@ func (r *Rate) Run(ctx context.Context, in In[frame.Video], out Out[frame.Video]
 	var (
 		held    frame.Video
 		have    bool
-		next    time.Duration // PTS of the next output frame
+		start   time.Duration // PTS of output slot 0: the first input frame's
+		slot    int64         // index of the next output slot
+		next    time.Duration // its PTS, start + slot/FPS, computed exactly (a sum of steps drifts)
 		pace    pacer
 		emitted bool // whether held was sent at least once
 	)
@@ -62,7 +64,8 @@ func (r *Rate) Run(ctx context.Context, in In[frame.Video], out Out[frame.Video]
 		emitted = true
 		v := held
 		v.Retain()
-		v.PTS, v.DTS, v.Duration = t, t, step
+		v.PTS, v.DTS = t, t
+		v.Duration = frameTime(slot+1, r.FPS) - frameTime(slot, r.FPS)
 		return out.Send(v)
 	}
 	// flush sends held for every slot before end and drops it.
@@ -72,7 +75,8 @@ func (r *Rate) Run(ctx context.Context, in In[frame.Video], out Out[frame.Video]
 				held.Release()
 				return false
 			}
-			next += step
+			slot++
+			next = start + frameTime(slot, r.FPS)
 		}
 		if !emitted {
 			r.dropped.Add(1)
@@ -93,7 +97,7 @@ func (r *Rate) Run(ctx context.Context, in In[frame.Video], out Out[frame.Video]
 			return fmt.Errorf("rate: %v frames are encoded and cannot be dropped or repeated", v.Format)
 		}
 		if !have {
-			held, have, next, emitted = v, true, v.PTS, false
+			held, have, start, next, emitted = v, true, v.PTS, v.PTS, false
 			continue
 		}
 		if !flush(v.PTS) {
