@@ -1,0 +1,296 @@
+// Copyright © SpinorML Ltd., licensed under AGPL-3.0.
+
+package gst
+
+/*
+#include "shim.h"
+#include <stdlib.h>
+*/
+import "C"
+
+import (
+	"context"
+	"fmt"
+	"time"
+	"unsafe"
+
+	"github.com/spinorml/streamer/frame"
+)
+
+// isVideo reports whether T is frame.Video (else frame.Audio).
+func isVideo[T frame.Frame]() bool {
+	var zero T
+	_, ok := any(zero).(frame.Video)
+	return ok
+}
+
+func clockTime(t C.GstClockTime) time.Duration {
+	if t == clockTimeNone {
+		return 0
+	}
+	return time.Duration(t)
+}
+
+// puller reads frames from an appsink in the calling goroutine.
+type puller[T frame.Frame] struct {
+	p  *pipeline
+	el *C.GstElement
+	ci *capsInfo
+	mk func(d *FrameData, ci *capsInfo, bi *C.streamer_buffer_info) T
+}
+
+// newPuller finds the appsink called name in p, restricts its caps to what
+// streamer has formats for, and watches it for errors.
+func newPuller[T frame.Frame](p *pipeline, name string, maxBuffers int) (*puller[T], error) {
+	el := p.element(name)
+	if el == nil {
+		return nil, fmt.Errorf("gst: no element named %q in %q", name, p.desc)
+	}
+	if !isAppElement(el, "GstAppSink") {
+		C.gst_object_unref(C.gpointer(el))
+		return nil, fmt.Errorf("gst: element %q in %q is not an appsink", name, p.desc)
+	}
+	video := isVideo[T]()
+	cc := C.CString(acceptCaps(video))
+	C.streamer_set_caps(el, cc)
+	C.free(unsafe.Pointer(cc))
+	C.streamer_setup_appsink(el, C.int(maxBuffers))
+	p.watchSink(el)
+	pl := &puller[T]{p: p, el: el}
+	if video {
+		pl.mk = any(mkVideo).(func(*FrameData, *capsInfo, *C.streamer_buffer_info) T)
+	} else {
+		pl.mk = any(mkAudio).(func(*FrameData, *capsInfo, *C.streamer_buffer_info) T)
+	}
+	return pl, nil
+}
+
+func isAppElement(el *C.GstElement, typeName string) bool {
+	cn := C.CString(typeName)
+	defer C.free(unsafe.Pointer(cn))
+	t := C.g_type_from_name(cn)
+	return t != 0 && C.g_type_check_instance_is_a((*C.GTypeInstance)(unsafe.Pointer(el)), t) != 0
+}
+
+func mkVideo(d *FrameData, ci *capsInfo, bi *C.streamer_buffer_info) frame.Video {
+	v := frame.Video{
+		Data: d, Format: ci.format, Width: ci.width, Height: ci.height, Strides: ci.strides,
+		Codec: ci.codec, PTS: clockTime(bi.pts), DTS: clockTime(bi.dts), Duration: clockTime(bi.duration),
+		Keyframe: bi.delta == 0,
+	}
+	if bi.dts == clockTimeNone {
+		v.DTS = v.PTS
+	}
+	if bi.video_meta_planes > 0 {
+		for i := range 4 {
+			v.Strides[i] = int(bi.stride[i])
+		}
+	}
+	return v
+}
+
+func mkAudio(d *FrameData, ci *capsInfo, bi *C.streamer_buffer_info) frame.Audio {
+	a := frame.Audio{
+		Data: d, Format: ci.format, Rate: ci.rate, Channels: ci.channels, Codec: ci.codec,
+		PTS: clockTime(bi.pts), DTS: clockTime(bi.dts), Duration: clockTime(bi.duration), Keyframe: bi.delta == 0,
+	}
+	if bi.dts == clockTimeNone {
+		a.DTS = a.PTS
+	}
+	switch {
+	case ci.bytesPerFrame > 0:
+		a.Samples = int(bi.size) / ci.bytesPerFrame
+	case ci.rate > 0:
+		a.Samples = int(int64(a.Duration) * int64(ci.rate) / int64(time.Second))
+	}
+	d.samples = a.Samples
+	return a
+}
+
+// pull returns the next frame, or false at the end of stream, on cancel, or
+// after an error (which it returns: frames queued before it came first).
+func (pl *puller[T]) pull(ctx context.Context) (T, bool, error) {
+	var zero T
+	for {
+		var buf *C.GstBuffer
+		var caps *C.GstCaps
+		switch C.streamer_pull((*C.GstAppSink)(unsafe.Pointer(pl.el)), &buf, &caps) {
+		case 0:
+			if ctx.Err() != nil {
+				return zero, false, ctx.Err()
+			}
+			// An element that fails posts its error on the bus and then
+			// sends EOS downstream: let the bus reader catch up before
+			// calling this the end of stream.
+			pl.p.settle(100 * time.Millisecond)
+			if err := pl.p.Err(); err != nil {
+				return zero, false, err
+			}
+			return zero, false, ctx.Err()
+		case -1:
+			continue // a sample without a buffer (caps only)
+		}
+		if pl.ci == nil || caps != pl.ci.caps {
+			ci, err := parseCaps(caps)
+			if err != nil {
+				C.gst_caps_unref(caps)
+				C.gst_buffer_unref(buf)
+				return zero, false, err
+			}
+			pl.ci.free()
+			pl.ci = ci
+		}
+		if caps != nil {
+			C.gst_caps_unref(caps)
+		}
+		var bi C.streamer_buffer_info
+		C.streamer_buffer_read(buf, &bi)
+		return pl.mk(newFrameData(buf, pl.ci, &bi), pl.ci, &bi), true, nil
+	}
+}
+
+// close drops the puller's caps; the appsink itself belongs to the pipeline.
+func (pl *puller[T]) close() { pl.ci.free() }
+
+// facts are the fields of a frame an appsrc needs.
+type facts struct {
+	data          frame.Data
+	format        frame.Format
+	width, height int
+	strides       [4]int
+	rate          int
+	channels      int
+	pts, dts, dur time.Duration
+	keyframe      bool
+}
+
+func videoFacts(v frame.Video) facts {
+	return facts{data: v.Data, format: v.Format, width: v.Width, height: v.Height, strides: v.Strides,
+		pts: v.PTS, dts: v.DTS, dur: v.Duration, keyframe: v.Keyframe}
+}
+
+func audioFacts(a frame.Audio) facts {
+	return facts{data: a.Data, format: a.Format, rate: a.Rate, channels: a.Channels,
+		pts: a.PTS, dts: a.DTS, dur: a.Duration, keyframe: a.Keyframe}
+}
+
+// capsKey is what, when it changes, needs new caps on the appsrc.
+type capsKey struct {
+	format                  frame.Format
+	width, height           int
+	rate, channels          int
+	codecExtra, haveStrides bool
+}
+
+// pusher feeds frames to an appsrc from the calling goroutine.
+type pusher[T frame.Frame] struct {
+	p      *pipeline
+	el     *C.GstElement
+	key    capsKey
+	caps   string
+	raw    *layout
+	facts  func(T) facts
+	pushed int
+}
+
+func newPusher[T frame.Frame](p *pipeline, name string, maxBuffers int) (*pusher[T], error) {
+	el := p.element(name)
+	if el == nil {
+		return nil, fmt.Errorf("gst: no element named %q in %q", name, p.desc)
+	}
+	if !isAppElement(el, "GstAppSrc") {
+		C.gst_object_unref(C.gpointer(el))
+		return nil, fmt.Errorf("gst: element %q in %q is not an appsrc", name, p.desc)
+	}
+	C.streamer_setup_appsrc(el, C.int(maxBuffers))
+	p.watchSrc(el)
+	ps := &pusher[T]{p: p, el: el}
+	if isVideo[T]() {
+		ps.facts = any(videoFacts).(func(T) facts)
+	} else {
+		ps.facts = any(audioFacts).(func(T) facts)
+	}
+	return ps, nil
+}
+
+// setCaps sets the appsrc's caps for frames like f when they changed, and
+// reports whether they changed.
+func (ps *pusher[T]) setCaps(f facts) (bool, error) {
+	key := capsKey{format: f.format, width: f.width, height: f.height, rate: f.rate, channels: f.channels}
+	if ps.caps != "" && key == ps.key {
+		return false, nil
+	}
+	caps, err := capsFor(f)
+	if err != nil {
+		return false, err
+	}
+	cc := C.CString(caps)
+	defer C.free(unsafe.Pointer(cc))
+	if C.streamer_set_caps(ps.el, cc) == 0 {
+		return false, fmt.Errorf("gst: invalid caps %q", caps)
+	}
+	ps.key, ps.caps, ps.raw = key, caps, nil
+	if name, ok := rawVideo[f.format]; ok {
+		c := C.gst_caps_from_string(cc)
+		ci, err := parseCaps(c)
+		C.gst_caps_unref(c)
+		if err != nil {
+			return false, err
+		}
+		ci.free()
+		ps.raw = &layout{format: name, width: f.width, height: f.height, nplanes: ci.nplanes,
+			offsets: ci.offsets, strides: ci.strides, size: ci.size}
+	}
+	return true, nil
+}
+
+// push sends v's reference into the pipeline, zero-copy for gst frames and
+// for CPU frames in one block of memory.
+func (ps *pusher[T]) push(ctx context.Context, v T) error {
+	f := ps.facts(v)
+	if _, err := ps.setCaps(f); err != nil {
+		v.Release()
+		return err
+	}
+	strides := f.strides
+	if ps.raw != nil && strides == ([4]int{}) {
+		strides = ps.raw.strides
+	}
+	rows := func(i int) int { return f.format.PlaneRows(i, f.height) }
+	buf, err := toBuffer(ctx, f.data, ps.raw, strides, rows)
+	if err != nil {
+		return err
+	}
+	dts := C.GstClockTime(f.dts)
+	if f.dts == f.pts && !f.format.IsEncoded() {
+		dts = clockTimeNone
+	}
+	dur := C.GstClockTime(f.dur)
+	if f.dur <= 0 {
+		dur = clockTimeNone
+	}
+	buf = C.streamer_stamp(buf, C.GstClockTime(f.pts), dts, dur, C.gboolean(boolInt(!f.keyframe)))
+	if ret := C.gst_app_src_push_buffer((*C.GstAppSrc)(unsafe.Pointer(ps.el)), buf); ret != C.GST_FLOW_OK {
+		if err := ps.p.Err(); err != nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("gst: pushing into %q: flow %s", ps.p.desc, C.GoString(C.gst_flow_get_name(ret)))
+	}
+	ps.pushed++
+	return nil
+}
+
+// endOfStream tells the appsrc no more frames come.
+func (ps *pusher[T]) endOfStream() {
+	C.gst_app_src_end_of_stream((*C.GstAppSrc)(unsafe.Pointer(ps.el)))
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,217 @@
+// Copyright © SpinorML Ltd., licensed under AGPL-3.0.
+
+package gst
+
+/*
+#include "shim.h"
+*/
+import "C"
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unsafe"
+
+	"github.com/spinorml/streamer/frame"
+)
+
+// Raw formats: streamer's names and GStreamer's.
+var rawVideo = map[frame.Format]string{
+	frame.I420: "I420", frame.NV12: "NV12", frame.I422: "Y42B", frame.I444: "Y444",
+	frame.YUY2: "YUY2", frame.RGBA: "RGBA", frame.BGRA: "BGRA", frame.GRAY8: "GRAY8",
+}
+
+var rawAudio = map[frame.Format]string{
+	frame.S16: "S16LE", frame.S16P: "S16LE", frame.F32: "F32LE", frame.F32P: "F32LE",
+}
+
+// Encoded formats travel self-delimited, so every frame can be decoded (or
+// muxed) by any backend without a side channel: H264/H265 as Annex B access
+// units with parameter sets in-band, AV1 as OBU temporal units, AAC as ADTS.
+var encodedCaps = map[frame.Format]string{
+	frame.H264:  "video/x-h264,stream-format=byte-stream,alignment=au",
+	frame.H265:  "video/x-h265,stream-format=byte-stream,alignment=au",
+	frame.VP8:   "video/x-vp8",
+	frame.VP9:   "video/x-vp9",
+	frame.AV1:   "video/x-av1,stream-format=obu-stream,alignment=tu",
+	frame.MJPEG: "image/jpeg",
+	frame.Opus:  "audio/x-opus",
+	frame.AAC:   "audio/mpeg,mpegversion=4,stream-format=adts",
+	frame.MP3:   "audio/mpeg,mpegversion=1,layer=3",
+}
+
+// acceptCaps returns the appsink caps for frames of kind video or audio:
+// every raw and encoded layout streamer has a Format for.
+func acceptCaps(video bool) string {
+	var parts []string
+	var names []string
+	if video {
+		for _, f := range []frame.Format{frame.I420, frame.NV12, frame.I422, frame.I444, frame.YUY2, frame.RGBA, frame.BGRA, frame.GRAY8} {
+			names = append(names, rawVideo[f])
+		}
+		parts = append(parts, "video/x-raw,format=(string){"+strings.Join(names, ",")+"}")
+		for _, f := range []frame.Format{frame.H264, frame.H265, frame.VP8, frame.VP9, frame.AV1, frame.MJPEG} {
+			parts = append(parts, encodedCaps[f])
+		}
+	} else {
+		parts = append(parts, "audio/x-raw,format=(string){S16LE,F32LE}")
+		for _, f := range []frame.Format{frame.Opus, frame.AAC, frame.MP3} {
+			parts = append(parts, encodedCaps[f])
+		}
+	}
+	return strings.Join(parts, ";")
+}
+
+// capsInfo is what streamer needs of a stream's caps, parsed once per caps
+// change rather than per frame.
+type capsInfo struct {
+	caps          *C.GstCaps // a reference, to compare by pointer
+	format        frame.Format
+	width, height int
+	rate          int // audio sample rate
+	channels      int
+	interleaved   bool
+	bytesPerFrame int // audio: bytes of one sample of all channels
+	nplanes       int
+	offsets       [4]int
+	strides       [4]int
+	size          int // raw video: frame size in GStreamer's default layout
+	codec         *frame.Codec
+	str           string
+}
+
+func (ci *capsInfo) free() {
+	if ci != nil && ci.caps != nil {
+		C.gst_caps_unref(ci.caps)
+		ci.caps = nil
+	}
+}
+
+// parseCaps reads caps (taking a reference of its own) into a capsInfo.
+func parseCaps(caps *C.GstCaps) (*capsInfo, error) {
+	var sc C.streamer_caps
+	C.streamer_caps_read(caps, &sc)
+	ci := &capsInfo{
+		width: int(sc.width), height: int(sc.height), rate: int(sc.rate), channels: int(sc.channels),
+		interleaved: sc.interleaved != 0, str: goString(C.gst_caps_to_string(caps)),
+	}
+	name, format := C.GoString(&sc.name[0]), C.GoString(&sc.format[0])
+	switch {
+	case name == "video/x-raw":
+		for f, s := range rawVideo {
+			if s == format {
+				ci.format = f
+			}
+		}
+		ci.nplanes = int(sc.n_planes)
+		for i := range 4 {
+			ci.offsets[i], ci.strides[i] = int(sc.offset[i]), int(sc.stride[i])
+		}
+		ci.size = int(sc.size)
+	case name == "audio/x-raw":
+		switch format {
+		case "S16LE":
+			ci.format, ci.bytesPerFrame = frame.S16, 2*ci.channels
+		case "F32LE":
+			ci.format, ci.bytesPerFrame = frame.F32, 4*ci.channels
+		}
+		if !ci.interleaved {
+			ci.format++ // S16 -> S16P, F32 -> F32P
+		}
+	case name == "video/x-h264":
+		ci.format = frame.H264
+	case name == "video/x-h265":
+		ci.format = frame.H265
+	case name == "video/x-vp8":
+		ci.format = frame.VP8
+	case name == "video/x-vp9":
+		ci.format = frame.VP9
+	case name == "video/x-av1":
+		ci.format = frame.AV1
+	case name == "image/jpeg":
+		ci.format = frame.MJPEG
+	case name == "audio/x-opus":
+		ci.format = frame.Opus
+	case name == "audio/mpeg" && sc.mpegversion == 4:
+		ci.format = frame.AAC
+	case name == "audio/mpeg" && sc.mpegversion == 1:
+		ci.format = frame.MP3
+	}
+	if ci.format == frame.FormatUnknown {
+		return nil, fmt.Errorf("gst: caps %s have no streamer format", ci.str)
+	}
+	if ci.format.IsEncoded() {
+		c := &frame.Codec{
+			Format: ci.format, Profile: C.GoString(&sc.profile[0]),
+			Width: ci.width, Height: ci.height, SampleRate: ci.rate, Channels: ci.channels,
+			TimeBase: frame.Rational{Num: 1, Den: int(time.Second)},
+		}
+		if sc.fps_d > 0 {
+			c.FrameRate = frame.Rational{Num: int(sc.fps_n), Den: int(sc.fps_d)}
+		}
+		if lv := C.GoString(&sc.level[0]); lv != "" {
+			if f, err := strconv.ParseFloat(lv, 64); err == nil {
+				c.Level = int(math.Round(f * 10))
+			}
+		}
+		if sc.codec_data != nil {
+			var info C.GstMapInfo
+			if C.streamer_buffer_map(sc.codec_data, &info) != 0 {
+				c.Extradata = C.GoBytes(unsafe.Pointer(info.data), C.int(info.size))
+				C.streamer_buffer_unmap(sc.codec_data, &info)
+			}
+		}
+		ci.codec = c
+	}
+	ci.caps = C.gst_caps_ref(caps)
+	return ci, nil
+}
+
+// capsFor returns the caps string for frames like f.
+func capsFor(f facts) (string, error) {
+	if s, ok := rawVideo[f.format]; ok {
+		return fmt.Sprintf("video/x-raw,format=%s,width=%d,height=%d,framerate=%s", s, f.width, f.height, rateOf(f.dur)), nil
+	}
+	if s, ok := rawAudio[f.format]; ok {
+		layout := "interleaved"
+		if f.format.IsPlanarAudio() {
+			layout = "non-interleaved"
+		}
+		return fmt.Sprintf("audio/x-raw,format=%s,layout=%s,rate=%d,channels=%d", s, layout, f.rate, f.channels), nil
+	}
+	s, ok := encodedCaps[f.format]
+	if !ok {
+		return "", fmt.Errorf("gst: no caps for format %v", f.format)
+	}
+	if f.format.IsVideo() {
+		if f.width > 0 && f.height > 0 {
+			s += fmt.Sprintf(",width=%d,height=%d", f.width, f.height)
+		}
+		return s + ",framerate=" + rateOf(f.dur), nil
+	}
+	if f.format == frame.Opus {
+		s += ",channel-mapping-family=0"
+	}
+	return s + fmt.Sprintf(",rate=%d,channels=%d", f.rate, f.channels), nil
+}
+
+// rateOf is the framerate field for frames lasting d: an exact common rate
+// when d is close to one, else 0/1 (variable).
+func rateOf(d time.Duration) string {
+	if d <= 0 {
+		return "0/1"
+	}
+	fps := float64(time.Second) / float64(d)
+	for _, r := range [][2]int{{24000, 1001}, {30000, 1001}, {60000, 1001}} {
+		if math.Abs(fps-float64(r[0])/float64(r[1])) < 0.001 {
+			return fmt.Sprintf("%d/%d", r[0], r[1])
+		}
+	}
+	if n := math.Round(fps); math.Abs(fps-n) < 0.001*n {
+		return fmt.Sprintf("%d/1", int(n))
+	}
+	return fmt.Sprintf("%d/%d", int64(time.Second), int64(d))
+}

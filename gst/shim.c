@@ -1,0 +1,317 @@
+// Copyright © SpinorML Ltd., licensed under AGPL-3.0.
+
+#include "shim.h"
+#include <string.h>
+
+extern void streamerReleaseWrapped(uintptr_t handle);
+
+static void copy_str(char *dst, size_t n, const gchar *src) {
+	if (src == NULL) {
+		dst[0] = 0;
+		return;
+	}
+	g_strlcpy(dst, src, n);
+}
+
+void streamer_caps_read(GstCaps *caps, streamer_caps *out) {
+	memset(out, 0, sizeof(*out));
+	out->interleaved = 1;
+	if (caps == NULL || gst_caps_get_size(caps) == 0)
+		return;
+	GstStructure *s = gst_caps_get_structure(caps, 0);
+	copy_str(out->name, sizeof(out->name), gst_structure_get_name(s));
+	copy_str(out->format, sizeof(out->format), gst_structure_get_string(s, "format"));
+	copy_str(out->profile, sizeof(out->profile), gst_structure_get_string(s, "profile"));
+	copy_str(out->level, sizeof(out->level), gst_structure_get_string(s, "level"));
+	copy_str(out->stream_format, sizeof(out->stream_format), gst_structure_get_string(s, "stream-format"));
+	gst_structure_get_int(s, "width", &out->width);
+	gst_structure_get_int(s, "height", &out->height);
+	gst_structure_get_fraction(s, "framerate", &out->fps_n, &out->fps_d);
+	gst_structure_get_int(s, "rate", &out->rate);
+	gst_structure_get_int(s, "channels", &out->channels);
+	gst_structure_get_int(s, "mpegversion", &out->mpegversion);
+	const gchar *layout = gst_structure_get_string(s, "layout");
+	if (layout != NULL && strcmp(layout, "non-interleaved") == 0)
+		out->interleaved = 0;
+	const GValue *cd = gst_structure_get_value(s, "codec_data");
+	if (cd != NULL && G_VALUE_HOLDS(cd, GST_TYPE_BUFFER))
+		out->codec_data = gst_value_get_buffer(cd);
+	if (strcmp(out->name, "video/x-raw") == 0) {
+		GstVideoInfo info;
+		if (gst_video_info_from_caps(&info, caps)) {
+			out->n_planes = GST_VIDEO_INFO_N_PLANES(&info);
+			for (int i = 0; i < 4; i++) {
+				out->offset[i] = GST_VIDEO_INFO_PLANE_OFFSET(&info, i);
+				out->stride[i] = GST_VIDEO_INFO_PLANE_STRIDE(&info, i);
+			}
+			out->size = GST_VIDEO_INFO_SIZE(&info);
+		}
+	}
+}
+
+int streamer_video_meta(GstBuffer *buf, gsize offset[4], int stride[4]) {
+	GstVideoMeta *m = gst_buffer_get_video_meta(buf);
+	if (m == NULL)
+		return 0;
+	for (guint i = 0; i < 4; i++) {
+		offset[i] = m->offset[i];
+		stride[i] = m->stride[i];
+	}
+	return (int)m->n_planes;
+}
+
+int streamer_audio_meta(GstBuffer *buf, gsize offset[64], int max) {
+	GstAudioMeta *m = gst_buffer_get_audio_meta(buf);
+	if (m == NULL || m->offsets == NULL)
+		return 0;
+	int n = m->info.channels < max ? m->info.channels : max;
+	for (int i = 0; i < n; i++)
+		offset[i] = m->offsets[i];
+	return n;
+}
+
+int streamer_buffer_memory_kind(GstBuffer *buf) {
+	guint n = gst_buffer_n_memory(buf);
+	int kind = 0;
+	for (guint i = 0; i < n; i++) {
+		GstMemory *mem = gst_buffer_peek_memory(buf, i);
+		if (mem->allocator == NULL || mem->allocator->mem_type == NULL)
+			continue;
+		const char *t = mem->allocator->mem_type;
+		if (strcmp(t, GST_ALLOCATOR_SYSMEM) == 0)
+			continue;
+		if (strstr(t, "VAMemory") != NULL || strstr(t, "VASurface") != NULL)
+			return 1;
+		if (strstr(t, "dmabuf") != NULL)
+			kind = 2;
+		else if (strstr(t, "CUDA") != NULL || strstr(t, "Cuda") != NULL)
+			return 3;
+		else if (strstr(t, "GL") != NULL || strstr(t, "D3D") != NULL)
+			return 4;
+	}
+	return kind;
+}
+
+gboolean streamer_buffer_map(GstBuffer *buf, GstMapInfo *info) {
+	return gst_buffer_map(buf, info, GST_MAP_READ);
+}
+
+void streamer_buffer_unmap(GstBuffer *buf, GstMapInfo *info) { gst_buffer_unmap(buf, info); }
+
+int streamer_pull(GstAppSink *sink, GstBuffer **buf, GstCaps **caps) {
+	GstSample *sample = gst_app_sink_pull_sample(sink);
+	if (sample == NULL)
+		return 0;
+	GstBuffer *b = gst_sample_get_buffer(sample);
+	if (b == NULL) {
+		gst_sample_unref(sample);
+		return -1;
+	}
+	*buf = gst_buffer_ref(b);
+	GstCaps *c = gst_sample_get_caps(sample);
+	*caps = c ? gst_caps_ref(c) : NULL;
+	gst_sample_unref(sample);
+	return 1;
+}
+
+static void release_wrapped(gpointer data) { streamerReleaseWrapped((uintptr_t)data); }
+
+GstBuffer *streamer_wrap(gpointer data, gsize size, uintptr_t handle) {
+	return gst_buffer_new_wrapped_full(GST_MEMORY_FLAG_READONLY, data, size, 0, size, (gpointer)handle, release_wrapped);
+}
+
+GstBuffer *streamer_stamp(GstBuffer *buf, GstClockTime pts, GstClockTime dts, GstClockTime dur, gboolean delta) {
+	gboolean is_delta = GST_BUFFER_FLAG_IS_SET(buf, GST_BUFFER_FLAG_DELTA_UNIT) != 0;
+	if (GST_BUFFER_PTS(buf) == pts && GST_BUFFER_DTS(buf) == dts && GST_BUFFER_DURATION(buf) == dur && is_delta == (delta != 0))
+		return buf;
+	buf = gst_buffer_make_writable(buf);
+	GST_BUFFER_PTS(buf) = pts;
+	GST_BUFFER_DTS(buf) = dts;
+	GST_BUFFER_DURATION(buf) = dur;
+	if (delta)
+		GST_BUFFER_FLAG_SET(buf, GST_BUFFER_FLAG_DELTA_UNIT);
+	else
+		GST_BUFFER_FLAG_UNSET(buf, GST_BUFFER_FLAG_DELTA_UNIT);
+	return buf;
+}
+
+gboolean streamer_buffer_is_delta(GstBuffer *buf) { return GST_BUFFER_FLAG_IS_SET(buf, GST_BUFFER_FLAG_DELTA_UNIT); }
+GstClockTime streamer_buffer_pts(GstBuffer *buf) { return GST_BUFFER_PTS(buf); }
+GstClockTime streamer_buffer_dts(GstBuffer *buf) { return GST_BUFFER_DTS(buf); }
+GstClockTime streamer_buffer_duration(GstBuffer *buf) { return GST_BUFFER_DURATION(buf); }
+
+GstElement *streamer_bin_get(GstElement *bin, const char *name) {
+	return gst_bin_get_by_name(GST_BIN(bin), name);
+}
+
+void streamer_bus_wake(GstBus *bus) {
+	// A pipeline in NULL sets its bus flushing, which drops posts.
+	gst_bus_set_flushing(bus, FALSE);
+	GstStructure *s = gst_structure_new_empty("streamer-wake");
+	gst_bus_post(bus, gst_message_new_application(NULL, s));
+}
+
+char *streamer_peer_caps(GstElement *el, const char *pad) {
+	GstPad *p = gst_element_get_static_pad(el, pad);
+	if (p == NULL)
+		return NULL;
+	GstCaps *c = gst_pad_peer_query_caps(p, NULL);
+	gst_object_unref(p);
+	if (c == NULL)
+		return NULL;
+	char *s = gst_caps_to_string(c);
+	gst_caps_unref(c);
+	return s;
+}
+
+GstElement *streamer_parse(const char *desc, char **err) {
+	GError *gerr = NULL;
+	GstElement *el = gst_parse_launch_full(desc, NULL, GST_PARSE_FLAG_FATAL_ERRORS, &gerr);
+	if (gerr != NULL) {
+		*err = g_strdup(gerr->message);
+		g_error_free(gerr);
+		if (el != NULL)
+			gst_object_unref(gst_object_ref_sink(el));
+		return NULL;
+	}
+	if (el == NULL) {
+		*err = g_strdup("could not create the pipeline");
+		return NULL;
+	}
+	gst_object_ref_sink(el);
+	if (!GST_IS_PIPELINE(el)) {
+		GstElement *p = gst_pipeline_new(NULL);
+		gst_object_ref_sink(p);
+		gst_bin_add(GST_BIN(p), el); // the bin takes a reference of its own
+		gst_object_unref(el);
+		el = p;
+	}
+	return el;
+}
+
+void streamer_bus_pop(GstBus *bus, GstElement *pipeline, GstClockTime timeout, streamer_msg *out) {
+	memset(out, 0, sizeof(*out));
+	GstMessage *m = gst_bus_timed_pop_filtered(bus, timeout,
+		GST_MESSAGE_ERROR | GST_MESSAGE_WARNING | GST_MESSAGE_EOS | GST_MESSAGE_STATE_CHANGED | GST_MESSAGE_APPLICATION | GST_MESSAGE_INFO);
+	if (m == NULL)
+		return;
+	if (GST_MESSAGE_SRC(m) != NULL)
+		out->src = g_strdup(GST_OBJECT_NAME(GST_MESSAGE_SRC(m)));
+	GError *gerr = NULL;
+	gchar *dbg = NULL;
+	switch (GST_MESSAGE_TYPE(m)) {
+	case GST_MESSAGE_ERROR:
+		out->type = 1;
+		gst_message_parse_error(m, &gerr, &dbg);
+		break;
+	case GST_MESSAGE_WARNING:
+		out->type = 2;
+		gst_message_parse_warning(m, &gerr, &dbg);
+		break;
+	case GST_MESSAGE_INFO:
+		out->type = 6;
+		gst_message_parse_info(m, &gerr, &dbg);
+		break;
+	case GST_MESSAGE_EOS:
+		out->type = 3;
+		break;
+	case GST_MESSAGE_STATE_CHANGED:
+		if (GST_MESSAGE_SRC(m) == GST_OBJECT(pipeline)) {
+			GstState o, n;
+			gst_message_parse_state_changed(m, &o, &n, NULL);
+			out->type = 4;
+			out->old_state = o;
+			out->new_state = n;
+		}
+		break;
+	case GST_MESSAGE_APPLICATION:
+		if (gst_message_has_name(m, "streamer-wake"))
+			out->type = 5;
+		break;
+	default:
+		break;
+	}
+	if (gerr != NULL) {
+		out->text = g_strdup(gerr->message);
+		out->domain_core_missing_plugin = (gerr->domain == GST_CORE_ERROR && gerr->code == GST_CORE_ERROR_MISSING_PLUGIN);
+		g_error_free(gerr);
+	}
+	out->debug = dbg;
+	gst_message_unref(m);
+}
+
+int streamer_set_state(GstElement *el, int state) { return gst_element_set_state(el, (GstState)state); }
+
+int streamer_get_state(GstElement *el, GstClockTime timeout) {
+	GstState cur, pending;
+	gst_element_get_state(el, &cur, &pending, timeout);
+	return cur;
+}
+
+gboolean streamer_query_position(GstElement *el, gint64 *pos) { return gst_element_query_position(el, GST_FORMAT_TIME, pos); }
+gboolean streamer_query_duration(GstElement *el, gint64 *dur) { return gst_element_query_duration(el, GST_FORMAT_TIME, dur); }
+
+gboolean streamer_element_exists(const char *factory) {
+	GstElementFactory *f = gst_element_factory_find(factory);
+	if (f == NULL)
+		return FALSE;
+	gst_object_unref(f);
+	return TRUE;
+}
+
+char *streamer_caps_prop(GstElement *el) {
+	GstCaps *caps = NULL;
+	g_object_get(el, "caps", &caps, NULL);
+	if (caps == NULL)
+		return g_strdup("ANY");
+	char *s = gst_caps_to_string(caps);
+	gst_caps_unref(caps);
+	return s;
+}
+
+void streamer_buffer_read(GstBuffer *buf, streamer_buffer_info *out) {
+	out->pts = GST_BUFFER_PTS(buf);
+	out->dts = GST_BUFFER_DTS(buf);
+	out->duration = GST_BUFFER_DURATION(buf);
+	out->delta = GST_BUFFER_FLAG_IS_SET(buf, GST_BUFFER_FLAG_DELTA_UNIT) ? 1 : 0;
+	out->size = gst_buffer_get_size(buf);
+	out->memory_kind = streamer_buffer_memory_kind(buf);
+	GstVideoMeta *m = gst_buffer_get_video_meta(buf);
+	out->video_meta_planes = m ? (int)m->n_planes : 0;
+	for (int i = 0; i < 4; i++)
+		out->stride[i] = m ? m->stride[i] : 0;
+}
+
+GstBuffer *streamer_buffer_new_mapped(gsize size, GstMapInfo *info) {
+	GstBuffer *b = gst_buffer_new_allocate(NULL, size, NULL);
+	if (b == NULL)
+		return NULL;
+	if (!gst_buffer_map(b, info, GST_MAP_WRITE)) {
+		gst_buffer_unref(b);
+		return NULL;
+	}
+	return b;
+}
+
+void streamer_add_video_meta(GstBuffer *buf, const char *format, int width, int height, int n_planes, gsize offset[4], int stride[4]) {
+	gst_buffer_add_video_meta_full(buf, GST_VIDEO_FRAME_FLAG_NONE, gst_video_format_from_string(format), width, height, n_planes, offset, stride);
+}
+
+gboolean streamer_set_caps(GstElement *el, const char *caps) {
+	GstCaps *c = gst_caps_from_string(caps);
+	if (c == NULL)
+		return FALSE;
+	g_object_set(el, "caps", c, NULL);
+	gst_caps_unref(c);
+	return TRUE;
+}
+
+void streamer_setup_appsink(GstElement *el, int max_buffers) {
+	g_object_set(el, "sync", FALSE, "enable-last-sample", FALSE, "emit-signals", FALSE,
+		"max-buffers", (guint)max_buffers, "drop", FALSE, NULL);
+}
+
+void streamer_setup_appsrc(GstElement *el, int max_buffers) {
+	g_object_set(el, "format", GST_FORMAT_TIME, "block", TRUE, "emit-signals", FALSE,
+		"max-bytes", (guint64)0, "max-buffers", (guint64)max_buffers, "max-time", (guint64)0, NULL);
+}

@@ -1,0 +1,120 @@
+// Copyright © SpinorML Ltd., licensed under AGPL-3.0.
+//
+// Small C helpers for the per-frame path of package gst: buffers, samples,
+// caps and the bus are handled through raw pointers with explicit
+// references, never through go-gst's finalizer-owned wrappers.
+
+#ifndef STREAMER_GST_SHIM_H
+#define STREAMER_GST_SHIM_H
+
+#include <stdint.h>
+#include <gst/gst.h>
+#include <gst/app/gstappsink.h>
+#include <gst/app/gstappsrc.h>
+#include <gst/video/video.h>
+#include <gst/audio/audio.h>
+
+// What a caps structure says, flattened for Go.
+typedef struct {
+	char name[64];    // structure name: video/x-raw, video/x-h264, ...
+	char format[32];  // raw format (I420, S16LE, ...) or empty
+	char profile[32]; // codec profile or empty
+	char level[16];   // codec level or empty
+	char stream_format[32];
+	int width, height;
+	int fps_n, fps_d;
+	int rate, channels;
+	int interleaved;  // audio: 1 interleaved, 0 non-interleaved
+	int mpegversion;
+	int n_planes;     // raw video: from GstVideoInfo
+	gsize offset[4];
+	int stride[4];
+	gsize size;       // raw video: frame size by GstVideoInfo
+	GstBuffer *codec_data; // borrowed from the caps; NULL when absent
+} streamer_caps;
+
+void streamer_caps_read(GstCaps *caps, streamer_caps *out);
+
+// A buffer's layout: video meta when present (padded planes).
+int streamer_video_meta(GstBuffer *buf, gsize offset[4], int stride[4]);
+int streamer_audio_meta(GstBuffer *buf, gsize offset[64], int max);
+
+// Where a buffer's memory lives: 0 system memory, 1 VA, 2 DMABuf, 3 CUDA,
+// 4 other non-system memory (GL, D3D, ...): mapping it may copy.
+int streamer_buffer_memory_kind(GstBuffer *buf);
+
+gboolean streamer_buffer_map(GstBuffer *buf, GstMapInfo *info);
+void streamer_buffer_unmap(GstBuffer *buf, GstMapInfo *info);
+
+// Pull one sample: returns 1 with a buffer reference and the sample's caps
+// (borrowed; valid while *caps_ref is held: we return a ref too), 0 at EOS
+// or when the pipeline is flushing or stopped.
+int streamer_pull(GstAppSink *sink, GstBuffer **buf, GstCaps **caps);
+
+// Wrap memory the caller keeps alive until notify(user_data) is called.
+GstBuffer *streamer_wrap(gpointer data, gsize size, uintptr_t handle);
+
+// Set timestamps, making the buffer writable first when it is shared (a
+// metadata copy: the memory is shared, not copied).
+GstBuffer *streamer_stamp(GstBuffer *buf, GstClockTime pts, GstClockTime dts, GstClockTime dur, gboolean delta);
+
+gboolean streamer_buffer_is_delta(GstBuffer *buf);
+GstClockTime streamer_buffer_pts(GstBuffer *buf);
+GstClockTime streamer_buffer_dts(GstBuffer *buf);
+GstClockTime streamer_buffer_duration(GstBuffer *buf);
+
+GstElement *streamer_bin_get(GstElement *bin, const char *name);
+
+// Post the message that ends a bus reader.
+void streamer_bus_wake(GstBus *bus);
+
+// Caps of the pad's peer, as a string the caller frees; NULL when unlinked.
+char *streamer_peer_caps(GstElement *el, const char *pad);
+
+#endif
+
+// Parse a launch description into a pipeline (a single element is put in
+// one). Returns a pipeline with a full (sunk) reference, or NULL with *err
+// set to a message the caller frees.
+GstElement *streamer_parse(const char *desc, char **err);
+
+// A bus message, flattened for Go. Strings are the caller's to g_free.
+typedef struct {
+	int type;        // 0 none (timeout), 1 error, 2 warning, 3 eos, 4 state changed (pipeline), 5 wake, 6 info
+	char *src;       // name of the element that posted it
+	char *text;      // error / warning message
+	char *debug;     // debug details
+	int domain_core_missing_plugin; // error is a missing element or plugin
+	int old_state, new_state;
+} streamer_msg;
+
+void streamer_bus_pop(GstBus *bus, GstElement *pipeline, GstClockTime timeout, streamer_msg *out);
+int streamer_set_state(GstElement *el, int state);
+int streamer_get_state(GstElement *el, GstClockTime timeout);
+gboolean streamer_query_position(GstElement *el, gint64 *pos);
+gboolean streamer_query_duration(GstElement *el, gint64 *dur);
+gboolean streamer_element_exists(const char *factory);
+
+// The caps property of an element as a string the caller frees ("ANY" when unset).
+char *streamer_caps_prop(GstElement *el);
+
+typedef struct {
+	GstClockTime pts, dts, duration;
+	int delta;
+	gsize size;
+	int memory_kind;
+	int video_meta_planes; // 0 without video meta
+	int stride[4];         // from video meta
+} streamer_buffer_info;
+
+void streamer_buffer_read(GstBuffer *buf, streamer_buffer_info *out);
+
+// A new buffer of size bytes mapped for writing; unmap with streamer_buffer_unmap.
+GstBuffer *streamer_buffer_new_mapped(gsize size, GstMapInfo *info);
+
+// Attach video meta describing planes at offsets with strides.
+void streamer_add_video_meta(GstBuffer *buf, const char *format, int width, int height, int n_planes, gsize offset[4], int stride[4]);
+
+gboolean streamer_set_caps(GstElement *el, const char *caps);
+void streamer_setup_appsink(GstElement *el, int max_buffers);
+void streamer_setup_appsrc(GstElement *el, int max_buffers);
