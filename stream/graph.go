@@ -176,7 +176,9 @@ type StageError struct {
 	Err   error
 }
 
-func (e *StageError) Error() string { return "stream: stage " + strconv.Quote(e.Stage) + ": " + e.Err.Error() }
+func (e *StageError) Error() string {
+	return "stream: stage " + strconv.Quote(e.Stage) + ": " + e.Err.Error()
+}
 
 // Unwrap returns the cause.
 func (e *StageError) Unwrap() error { return e.Err }
