@@ -162,24 +162,25 @@ type facts struct {
 	channels      int
 	pts, dts, dur time.Duration
 	keyframe      bool
+	codec         *frame.Codec
 }
 
 func videoFacts(v frame.Video) facts {
 	return facts{data: v.Data, format: v.Format, width: v.Width, height: v.Height, strides: v.Strides,
-		pts: v.PTS, dts: v.DTS, dur: v.Duration, keyframe: v.Keyframe}
+		pts: v.PTS, dts: v.DTS, dur: v.Duration, keyframe: v.Keyframe, codec: v.Codec}
 }
 
 func audioFacts(a frame.Audio) facts {
 	return facts{data: a.Data, format: a.Format, rate: a.Rate, channels: a.Channels,
-		pts: a.PTS, dts: a.DTS, dur: a.Duration, keyframe: a.Keyframe}
+		pts: a.PTS, dts: a.DTS, dur: a.Duration, keyframe: a.Keyframe, codec: a.Codec}
 }
 
 // capsKey is what, when it changes, needs new caps on the appsrc.
 type capsKey struct {
-	format                  frame.Format
-	width, height           int
-	rate, channels          int
-	codecExtra, haveStrides bool
+	format         frame.Format
+	width, height  int
+	rate, channels int
+	codec          *frame.Codec
 }
 
 // pusher feeds frames to an appsrc from the calling goroutine.
@@ -216,7 +217,7 @@ func newPusher[T frame.Frame](p *pipeline, name string, maxBuffers int) (*pusher
 // setCaps sets the appsrc's caps for frames like f when they changed, and
 // reports whether they changed.
 func (ps *pusher[T]) setCaps(f facts) (bool, error) {
-	key := capsKey{format: f.format, width: f.width, height: f.height, rate: f.rate, channels: f.channels}
+	key := capsKey{format: f.format, width: f.width, height: f.height, rate: f.rate, channels: f.channels, codec: f.codec}
 	if ps.caps != "" && key == ps.key {
 		return false, nil
 	}

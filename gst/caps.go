@@ -8,6 +8,7 @@ package gst
 import "C"
 
 import (
+	"encoding/hex"
 	"fmt"
 	"math"
 	"strconv"
@@ -186,6 +187,7 @@ func capsFor(f facts) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("gst: no caps for format %v", f.format)
 	}
+	s = withCodecData(s, f)
 	if f.format.IsVideo() {
 		if f.width > 0 && f.height > 0 {
 			s += fmt.Sprintf(",width=%d,height=%d", f.width, f.height)
@@ -214,4 +216,29 @@ func rateOf(d time.Duration) string {
 		return fmt.Sprintf("%d/1", int(n))
 	}
 	return fmt.Sprintf("%d/%d", int64(time.Second), int64(d))
+}
+
+// withCodecData adapts the caps of encoded frames that are not
+// self-delimited: their Codec carries the stream's configuration record
+// (avcC/hvcC for H264/H265 with length-prefixed NAL units, as FFmpeg's MP4
+// demuxer gives; AudioSpecificConfig for raw AAC).
+func withCodecData(s string, f facts) string {
+	if f.codec == nil || len(f.codec.Extradata) == 0 {
+		return s
+	}
+	x := f.codec.Extradata
+	data := ",codec_data=(buffer)" + hex.EncodeToString(x)
+	switch f.format {
+	case frame.H264:
+		if x[0] == 1 { // avcC; Annex B extradata starts with a start code
+			return "video/x-h264,stream-format=avc,alignment=au" + data
+		}
+	case frame.H265:
+		if x[0] == 1 {
+			return "video/x-h265,stream-format=hvc1,alignment=au" + data
+		}
+	case frame.AAC:
+		return "audio/mpeg,mpegversion=4,stream-format=raw" + data
+	}
+	return s
 }
