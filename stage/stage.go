@@ -5,6 +5,7 @@ package stage
 import (
 	"context"
 	"fmt"
+	"regexp"
 
 	"github.com/spinorml/streamer/frame"
 )
@@ -62,13 +63,16 @@ func (f SinkFunc[T]) Run(ctx context.Context, in In[T]) error { return f(ctx, in
 // in errors, metrics and Dot output when the caller gives none.
 type Named interface{ Name() string }
 
-// NameOf returns s's name: its Name method's result, or its type.
+// NameOf returns s's name: its Name method's result, or its type without
+// package paths ("stage.SourceFunc[frame.Video]").
 func NameOf(s any) string {
 	if n, ok := s.(Named); ok {
 		return n.Name()
 	}
-	return fmt.Sprintf("%T", s)
+	return packagePath.ReplaceAllString(fmt.Sprintf("%T", s), "")
 }
+
+var packagePath = regexp.MustCompile(`[\w.-]+(/[\w.-]+)*/`)
 
 // Pass returns a transform that forwards every frame unchanged: a hop that
 // costs only the link, for benchmarks and as a placeholder.
