@@ -17,9 +17,15 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// build compiles the example in ./name without cgo (the examples must build
-// without it) and returns the program's path.
+// build compiles the example in ./name without cgo (the core examples must
+// build without it) and returns the program's path.
 func build(t *testing.T, name string) string {
+	t.Helper()
+	return buildWith(t, name, "CGO_ENABLED=0")
+}
+
+// buildWith compiles the example in ./name with env added.
+func buildWith(t *testing.T, name string, env ...string) string {
 	t.Helper()
 	gobin, err := exec.LookPath("go") // go test puts its own go first on PATH
 	if err != nil {
@@ -27,7 +33,7 @@ func build(t *testing.T, name string) string {
 	}
 	exe := filepath.Join(t.TempDir(), name)
 	cmd := exec.Command(gobin, "build", "-o", exe, "./"+name)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	cmd.Env = append(os.Environ(), env...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build ./%s: %v\n%s", name, err, out)
 	}
@@ -126,5 +132,56 @@ func TestBytes(t *testing.T) {
 	}
 	if stderr != "" {
 		t.Errorf("unexpected stderr:\n%s", stderr)
+	}
+}
+
+func TestEncode(t *testing.T) {
+	exe := buildWith(t, "encode")
+	dir := t.TempDir()
+	for _, c := range []struct{ codec, audio, ext, want string }{
+		{"h264", "aac", "mp4", "h264,video\naac,audio"},
+		{"vp9", "opus", "webm", "vp9,video\nopus,audio"},
+		{"h265", "none", "mkv", "hevc,video"},
+	} {
+		out := filepath.Join(dir, c.codec+"."+c.ext)
+		_, stderr, code := run(t, exe, "-codec", c.codec, "-audio", c.audio, "-frames", "30", "-size", "160x120", "-o", out)
+		if code != 0 {
+			t.Fatalf("encode %s: exit %d: %s", c.codec, code, stderr)
+		}
+		if !strings.Contains(stderr, "30 frames of 160x120") {
+			t.Errorf("summary: %s", stderr)
+		}
+		if _, err := exec.LookPath("ffprobe"); err != nil {
+			continue
+		}
+		got, err := exec.Command("ffprobe", "-v", "error", "-show_entries", "stream=codec_name,codec_type", "-of", "csv=p=0", out).Output()
+		if err != nil || strings.TrimSpace(string(got)) != c.want {
+			t.Errorf("%s: ffprobe %q %v, want %q", out, got, err, c.want)
+		}
+	}
+	_, stderr, code := run(t, exe, "-codec", "h264", "-audio", "aac", "-o", filepath.Join(dir, "x.webm"))
+	if code == 0 || !strings.Contains(stderr, ".webm cannot hold H264") {
+		t.Errorf("h264 in webm: exit %d: %s", code, stderr)
+	}
+}
+
+func TestCameraWithoutDevice(t *testing.T) {
+	exe := buildWith(t, "camera")
+	_, stderr, code := run(t, exe, "-device", "/dev/video99", "-o", filepath.Join(t.TempDir(), "c.mp4"))
+	if code != 1 || !strings.Contains(stderr, "no capture device found at /dev/video99") {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+}
+
+func TestLaunch(t *testing.T) {
+	exe := buildWith(t, "launch")
+	out := filepath.Join(t.TempDir(), "l.mkv")
+	stdout, stderr, code := run(t, exe, "videotestsrc num-buffers=30 ! video/x-raw,width=160,height=120 ! x264enc ! matroskamux ! filesink location="+out)
+	if code != 0 || !strings.Contains(stdout, "PAUSED -> PLAYING") || !strings.Contains(stdout, "eos") {
+		t.Fatalf("exit %d:\n%s%s", code, stdout, stderr)
+	}
+	_, stderr, code = run(t, exe, "videotestsrc ! nosuchelement")
+	if code != 1 || !strings.Contains(stderr, `missing GStreamer element "nosuchelement"`) {
+		t.Fatalf("bad element: exit %d: %s", code, stderr)
 	}
 }

@@ -28,12 +28,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strconv"
-	"strings"
-	"sync"
 	"syscall"
 	"time"
 
+	"github.com/spinorml/streamer/examples/internal/cli"
 	"github.com/spinorml/streamer/frame"
 	"github.com/spinorml/streamer/stage"
 	"github.com/spinorml/streamer/stream"
@@ -82,42 +80,16 @@ func parseFlags(args []string) (config, error) {
 		err = fmt.Errorf("-frames %d: must be 0 (until interrupted) or more", c.frames)
 	}
 	if err == nil {
-		if c.width, c.height, err = parseSize(*size); err != nil {
+		if c.width, c.height, err = cli.ParseSize(*size); err != nil {
 			err = fmt.Errorf("-size %q: %w", *size, err)
 		}
 	}
 	if err == nil {
-		if c.fps, err = parseRate(*fps); err != nil {
+		if c.fps, err = cli.ParseRate(*fps); err != nil {
 			err = fmt.Errorf("-fps %q: %w", *fps, err)
 		}
 	}
 	return c, err
-}
-
-func parseSize(s string) (w, h int, err error) {
-	ws, hs, ok := strings.Cut(s, "x")
-	if !ok {
-		return 0, 0, errors.New("want WxH, such as 1280x720")
-	}
-	w, err1 := strconv.Atoi(ws)
-	h, err2 := strconv.Atoi(hs)
-	if err1 != nil || err2 != nil || w < 1 || h < 1 || w > 16384 || h > 16384 {
-		return 0, 0, errors.New("want WxH with W and H from 1 to 16384")
-	}
-	return w, h, nil
-}
-
-func parseRate(s string) (frame.Rational, error) {
-	ns, ds, frac := strings.Cut(s, "/")
-	if !frac {
-		ds = "1"
-	}
-	n, err1 := strconv.ParseInt(ns, 10, 32)
-	d, err2 := strconv.ParseInt(ds, 10, 32)
-	if err1 != nil || err2 != nil || n <= 0 || d <= 0 {
-		return frame.Rational{}, errors.New("want a positive integer or N/D such as 30000/1001")
-	}
-	return frame.Rational{Num: int(n), Den: int(d)}, nil
 }
 
 // run runs the program and returns its exit status: 0, 1 on an error, 2 on
@@ -159,34 +131,11 @@ func run(args []string) int {
 	sink.FPS = c.fps
 	g := stream.Connect(src, stream.Via(count), sink)
 
-	var wg sync.WaitGroup
-	done := make(chan struct{})
-	if isTerminal(os.Stderr) {
-		wg.Go(func() {
-			t := time.NewTicker(200 * time.Millisecond)
-			defer t.Stop()
-			for {
-				select {
-				case <-done:
-					fmt.Fprint(os.Stderr, "\r\033[K") // the summary takes the line
-					return
-				case <-t.C:
-					m := written(g)
-					total := ""
-					if c.frames > 0 {
-						total = "/" + strconv.Itoa(c.frames)
-					}
-					fmt.Fprintf(os.Stderr, "\r frames %d%s  fps %.1f\033[K", m.In, total, m.FPS)
-				}
-			}
-		})
-	}
-
+	stopProgress := cli.Progress(g, "y4m-writer", c.frames)
 	start := time.Now()
 	err = g.Run(ctx)
 	elapsed := time.Since(start)
-	close(done)
-	wg.Wait()
+	stopProgress()
 	if file != nil {
 		if cerr := file.Close(); cerr != nil && err == nil {
 			err = fmt.Errorf("close %s: %w", c.out, cerr)
@@ -212,16 +161,5 @@ func run(args []string) int {
 	return 0
 }
 
-// written returns the metrics of the graph's sink, the Y4M writer (the
-// last stage Connect adds): its In count is the frames it has taken.
-func written(g *stream.Graph) stream.Metrics {
-	ms := g.Metrics()
-	return ms[len(ms)-1]
-}
-
-// isTerminal reports whether f is a terminal (a character device), without
-// a dependency on a terminal package.
-func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
-}
+// written returns the metrics of the graph's sink, the Y4M writer.
+func written(g *stream.Graph) stream.Metrics { return cli.Stage(g, "y4m-writer") }
