@@ -1,0 +1,133 @@
+// Copyright © SpinorML Ltd., licensed under AGPL-3.0.
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spinorml/streamer/frame"
+	"github.com/spinorml/streamer/gst"
+	"github.com/spinorml/streamer/stage"
+	"github.com/spinorml/streamer/stream"
+)
+
+func init() {
+	suites["gst"] = suite{"GStreamer stages vs gst-launch-1.0 doing the same work", runGst}
+	suites["gst-child"] = suite{"(internal) one run of our side of a gst comparison", runGstChild}
+}
+
+// The two sides of each comparison run as child processes, so each has its
+// own start-up, its own peak RSS, and the same wall-clock measure.
+const gstSource = "videotestsrc num-buffers=%d pattern=ball ! video/x-raw,format=I420,width=1280,height=720,framerate=30/1"
+
+func runGst(args []string) error {
+	fs := newFlags("gst")
+	frames := fs.Int("frames", 1500, "frames for the pass-through comparison (the encode one uses a fifth)")
+	runs := fs.Int("runs", 3, "runs of each side; the median is reported")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if _, err := exec.LookPath("gst-launch-1.0"); err != nil {
+		return fmt.Errorf("gst-launch-1.0 is the baseline and is not installed (apt-get install gstreamer1.0-tools)")
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	encFrames := *frames / 5
+	cases := []struct {
+		name     string
+		frames   int
+		ours     []string
+		baseline string
+	}{
+		{"gst-passthrough-720p", *frames, []string{"passthrough", strconv.Itoa(*frames)},
+			fmt.Sprintf(gstSource, *frames) + " ! fakesink"},
+		{"gst-encode-h264-720p", encFrames, []string{"encode", strconv.Itoa(encFrames)},
+			fmt.Sprintf(gstSource, encFrames) + " ! videoconvert ! x264enc speed-preset=veryfast ! h264parse config-interval=-1 ! video/x-h264,stream-format=byte-stream,alignment=au ! fakesink"},
+	}
+	fmt.Printf("# each side a separate process, wall time including start-up, median of %d runs\n", *runs)
+	for _, c := range cases {
+		var oursT, baseT, oursRSS, baseRSS []float64
+		var copied int64
+		for range *runs {
+			t, rss, out, err := timeProcess(self, append([]string{"gst-child"}, c.ours...)...)
+			if err != nil {
+				return fmt.Errorf("%s: ours: %w\n%s", c.name, err, out)
+			}
+			oursT, oursRSS = append(oursT, t), append(oursRSS, rss)
+			if _, after, ok := strings.Cut(out, "copied="); ok {
+				n, _ := strconv.ParseInt(strings.TrimSpace(after), 10, 64)
+				copied = max(copied, n)
+			}
+			t, rss, out, err = timeProcess("gst-launch-1.0", append([]string{"-q"}, strings.Fields(c.baseline)...)...)
+			if err != nil {
+				return fmt.Errorf("%s: gst-launch: %w\n%s", c.name, err, out)
+			}
+			baseT, baseRSS = append(baseT, t), append(baseRSS, rss)
+		}
+		o, b := float64(c.frames)/median(oursT), float64(c.frames)/median(baseT)
+		fmt.Printf("%s: ours %.1f fps, baseline %.1f fps, ratio %.2f (peak RSS: ours %.1f MB, baseline %.1f MB, ratio %.2f; bytes copied per frame: %d)\n",
+			c.name, o, b, o/b, median(oursRSS), median(baseRSS), median(oursRSS)/median(baseRSS), copied/int64(c.frames))
+	}
+	return nil
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+// timeProcess runs a command and returns its wall time in seconds, its peak
+// RSS in MB and its output.
+func timeProcess(name string, args ...string) (secs, rssMB float64, out string, err error) {
+	cmd := exec.Command(name, args...)
+	t0 := time.Now()
+	b, err := cmd.CombinedOutput()
+	secs = time.Since(t0).Seconds()
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		rssMB = float64(ru.Maxrss) / 1024
+	}
+	return secs, rssMB, string(b), err
+}
+
+// runGstChild is our side of one comparison: a graph doing what the
+// gst-launch-1.0 baseline does, with the frames crossing into Go and back.
+func runGstChild(args []string) error {
+	if len(args) != 2 {
+		return fmt.Errorf("usage: gst-child passthrough|encode FRAMES")
+	}
+	n, err := strconv.Atoi(args[1])
+	if err != nil {
+		return err
+	}
+	src := gst.NewSource[frame.Video](fmt.Sprintf(gstSource, n))
+	var via []stage.Transform[frame.Video, frame.Video]
+	if args[0] == "encode" {
+		enc, err := gst.NewVideoEncoder(gst.EncoderConfig{Codec: frame.H264, Element: "x264enc", Preset: "veryfast"})
+		if err != nil {
+			return err
+		}
+		via = append(via, enc)
+	}
+	copied := frame.CopiedBytes()
+	sink := gst.NewSink[frame.Video]("fakesink")
+	g := stream.Connect(src, via, sink, stream.Capacity(2))
+	if err := g.Run(context.Background()); err != nil {
+		return err
+	}
+	if got := g.Metrics()[len(g.Metrics())-1].In; got != uint64(n) {
+		return fmt.Errorf("the sink got %d frames of %d", got, n)
+	}
+	fmt.Printf("copied=%d\n", frame.CopiedBytes()-copied)
+	return nil
+}
