@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 
 	"github.com/spinorml/streamer/frame"
 	"github.com/spinorml/streamer/gst"
@@ -56,9 +57,10 @@ func ExampleNewVideoEncoder() {
 // named appsink feeding a graph.
 func ExampleLaunch() {
 	ctx := context.Background()
+	var eos atomic.Bool // events come from the pipeline's bus goroutine
 	pl, err := gst.Launch("videotestsrc num-buffers=30 ! video/x-raw,width=320,height=240 ! appsink name=out", func(e gst.Event) {
-		if e.Kind == gst.EventEOS || e.Kind == gst.EventError {
-			fmt.Println("bus:", e)
+		if e.Kind == gst.EventEOS {
+			eos.Store(true)
 		}
 	})
 	if err != nil {
@@ -81,7 +83,9 @@ func ExampleLaunch() {
 		return
 	}
 	fmt.Println("frames:", sink.Count(), "wait:", pl.Wait(ctx))
+	pl.Stop() // after Stop, no more events
+	fmt.Println("eos event:", eos.Load())
 	// Output:
-	// bus: eos
 	// frames: 30 wait: <nil>
+	// eos event: true
 }
