@@ -214,8 +214,10 @@ func toBuffer(ctx context.Context, d frame.Data, raw *layout, strides [4]int, ro
 			contiguous = false
 			break
 		}
+		// Back to back, as a pool cuts them from one allocation: then the
+		// span holds nothing but the planes.
 		offsets[i] = int(uintptr(unsafe.Pointer(&planes[i][0])) - base)
-		contiguous = offsets[i] >= 0 && (i == 0 || offsets[i] >= offsets[i-1]+len(planes[i-1]))
+		contiguous = i == 0 || offsets[i] == offsets[i-1]+len(planes[i-1])
 	}
 	if contiguous {
 		end := offsets[len(planes)-1] + len(planes[len(planes)-1])

@@ -5,6 +5,8 @@ package gst_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -12,6 +14,7 @@ import (
 	"time"
 	"unsafe"
 
+	gogst "github.com/go-gst/go-gst/gst"
 	"go.uber.org/goleak"
 
 	"github.com/spinorml/streamer/frame"
@@ -20,7 +23,65 @@ import (
 	"github.com/spinorml/streamer/stream"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(leakChild) != "" {
+		leakScenarios() // in a child process run by TestNoGStreamerObjectLeaks
+		return
+	}
+	goleak.VerifyTestMain(m)
+}
+
+const leakChild = "STREAMER_GST_LEAK_CHILD"
+
+// leakScenarios runs graphs that end every way a graph can (end of stream,
+// cancel, error), then deinitialises GStreamer so its leaks tracer reports
+// every object still alive.
+func leakScenarios() {
+	run := func(g *stream.Graph, timeout time.Duration) {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		fmt.Println("scenario:", g.Run(ctx))
+	}
+	enc, _ := gst.NewVideoEncoder(gst.EncoderConfig{Codec: frame.H264, Preset: "ultrafast"})
+	dec, _ := gst.NewVideoDecoder(gst.DecoderConfig{Codec: frame.H264})
+	run(stream.Connect(gst.NewSource[V]("videotestsrc num-buffers=30 ! video/x-raw,width=320,height=240"),
+		stream.Via[V](enc, dec), gst.NewSink[V]("fakesink")), 30*time.Second)
+	run(stream.Connect(gst.NewSource[V]("videotestsrc is-live=true ! video/x-raw,width=320,height=240"),
+		stream.Via[V](gst.NewTransform[V, V]("videoconvert ! video/x-raw,format=NV12")), gst.NewSink[V]("fakesink sync=true")), 300*time.Millisecond)
+	run(stream.Connect(gst.NewSource[V]("videotestsrc ! video/x-raw,format=xRGB"), nil, gst.NewSink[V]("fakesink")), 30*time.Second)
+	run(stream.Connect[V](&stage.Pattern{Width: 33, Height: 17, Frames: 10}, nil, gst.NewSink[V]("videoconvert ! fakesink")), 30*time.Second)
+	fmt.Println("live handles:", frame.Live())
+	gogst.Deinit()
+}
+
+// GStreamer's own leaks tracer, in a child process, sees no object left
+// alive after graphs that ended, were cancelled, or failed.
+func TestNoGStreamerObjectLeaks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a child process")
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), leakChild+"=1", "GST_TRACERS=leaks", "GST_DEBUG=GST_TRACER:7", "GST_DEBUG_NO_COLOR=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	var alive []string
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.Contains(line, "object-alive, type-name=(string)") && !strings.Contains(line, "%s") {
+			alive = append(alive, line)
+		}
+		if strings.HasPrefix(line, "scenario:") || strings.HasPrefix(line, "live handles:") {
+			t.Log(line)
+		}
+	}
+	if !strings.Contains(string(out), "live handles: 0") {
+		t.Errorf("frame handles leaked in the child")
+	}
+	if len(alive) > 0 {
+		t.Fatalf("%d GStreamer objects alive at exit:\n%s", len(alive), strings.Join(alive, "\n"))
+	}
+}
 
 type V = frame.Video
 type A = frame.Audio
@@ -267,5 +328,71 @@ func TestCancelStopsPipelinesAndReleasesEverything(t *testing.T) {
 	}
 	if m := g.Metrics(); m[2].In == 0 {
 		t.Fatalf("nothing reached the sink: %v", m)
+	}
+}
+
+// Frames whose size changes mid-stream renegotiate the transform's caps.
+func TestTransformRenegotiatesWhenFramesChange(t *testing.T) {
+	noLeaks(t)
+	src := stage.SourceFunc[V](func(ctx context.Context, out stage.Out[V]) error {
+		for _, p := range []*stage.Pattern{{Width: 320, Height: 240, Frames: 5}, {Width: 160, Height: 120, Frames: 5}} {
+			if err := p.Run(ctx, out); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	conv := gst.NewTransform[V, V]("videoconvert ! video/x-raw,format=RGBA")
+	sink := &stage.Collect[V]{}
+	defer sink.Release()
+	if err := stream.Connect(src, stream.Via[V](conv), sink).Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	frames := sink.Frames()
+	if len(frames) != 10 || frames[0].Width != 320 || frames[9].Width != 160 || frames[9].Format != frame.RGBA {
+		t.Fatalf("got %d frames: first %v, last %v", len(frames), frames[0], frames[len(frames)-1])
+	}
+	planes, _ := frames[9].Planes(context.Background())
+	if len(planes[0]) != 160*120*4 {
+		t.Fatalf("last frame has %d bytes", len(planes[0]))
+	}
+}
+
+// Planes in separate allocations cannot be wrapped as one GstBuffer: they
+// are copied once, and the copy is counted.
+func TestScatteredCPUPlanesAreCopiedOnceAndCounted(t *testing.T) {
+	noLeaks(t)
+	const w, h = 64, 48
+	src := stage.SourceFunc[V](func(ctx context.Context, out stage.Out[V]) error {
+		for i := range 3 {
+			y, u, v := make([]byte, w*h), make([]byte, w*h/4), make([]byte, w*h/4)
+			for j := range y {
+				y[j] = byte(16 + i)
+			}
+			for j := range u {
+				u[j], v[j] = 128, 128
+			}
+			f := V{Data: frame.NewBytes(y, u, v), Format: frame.I420, Width: w, Height: h, Strides: [4]int{w, w / 2, w / 2}, Keyframe: true}
+			if !out.Send(f) {
+				return ctx.Err()
+			}
+		}
+		return nil
+	})
+	copied := frame.CopiedBytes()
+	conv := gst.NewTransform[V, V]("identity")
+	sink := &stage.Collect[V]{}
+	defer sink.Release()
+	if err := stream.Connect(src, stream.Via[V](conv), sink).Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := frame.CopiedBytes() - copied; got != 3*w*h*3/2 {
+		t.Fatalf("copied %d bytes, want %d", got, 3*w*h*3/2)
+	}
+	for i, f := range sink.Frames() {
+		planes, _ := f.Planes(context.Background())
+		if planes[0][0] != byte(16+i) || planes[1][0] != 128 || len(planes[0]) != w*h {
+			t.Fatalf("frame %d: bytes %d %d", i, planes[0][0], planes[1][0])
+		}
 	}
 }
