@@ -227,7 +227,7 @@ func encoderDescription(convert string, cfg EncoderConfig) (desc, element string
 		parts = append(parts, p)
 	}
 	parts = append(parts, encodedCaps[cfg.Codec])
-	return strings.Join(parts, " ! "), el, nil
+	return strings.Join(parts, " ! "), strings.Fields(el)[0], nil
 }
 
 // DecoderConfig says what to decode.
@@ -239,6 +239,10 @@ type DecoderConfig struct {
 	Element string
 	// Output, when set, converts decoded video to this raw format.
 	Output frame.Format
+	// FailOnError makes the first undecodable frame end the stage with the
+	// decoder's error (GstVideoDecoder/GstAudioDecoder max-errors=0).
+	// By default, as in GStreamer, decoders conceal damage and go on.
+	FailOnError bool
 }
 
 // NewVideoDecoder returns a transform from cfg.Codec frames to raw video.
@@ -279,6 +283,9 @@ func decoderDescription(cfg DecoderConfig, video bool) (desc, element string, er
 	if d.parser != "" && HasElement(d.parser) {
 		parts = append(parts, d.parser)
 	}
+	if cfg.FailOnError {
+		el += " max-errors=0"
+	}
 	parts = append(parts, el)
 	if video {
 		parts = append(parts, "videoconvert")
@@ -290,5 +297,5 @@ func decoderDescription(cfg DecoderConfig, video bool) (desc, element string, er
 	} else {
 		parts = append(parts, "audioconvert")
 	}
-	return strings.Join(parts, " ! "), el, nil
+	return strings.Join(parts, " ! "), strings.Fields(el)[0], nil
 }

@@ -206,9 +206,16 @@ func TestCorruptBitstream(t *testing.T) {
 	}()
 	dec, _ := gst.NewVideoDecoder(gst.DecoderConfig{Codec: frame.H264})
 	raw, err := decodeAll(t, damaged, dec)
-	t.Logf("decoded %d frames of %d, err %v", len(raw), len(damaged), err)
+	t.Logf("concealing: decoded %d frames of %d, err %v", len(raw), len(damaged), err)
 	if len(raw) < 9 {
 		t.Fatalf("only %d frames decoded before the damage", len(raw))
+	}
+	strict, _ := gst.NewVideoDecoder(gst.DecoderConfig{Codec: frame.H264, FailOnError: true})
+	rawStrict, err := decodeAll(t, damaged, strict)
+	t.Logf("strict: decoded %d frames of %d, err %v", len(rawStrict), len(damaged), err)
+	var ge *gst.Error
+	if !errors.As(err, &ge) || !strings.Contains(err.Error(), "avdec_h264") || len(rawStrict) < 9 {
+		t.Fatalf("strict decoder: %d frames, error %v", len(rawStrict), err)
 	}
 	// The good frames decode to the pattern: the luma is not flat.
 	planes, _ := raw[0].Planes(context.Background())
