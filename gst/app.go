@@ -10,11 +10,13 @@ import "C"
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 	"unsafe"
 
 	"github.com/spinorml/streamer/frame"
+	"github.com/spinorml/streamer/stage"
 )
 
 // isVideo reports whether T is frame.Video (else frame.Audio).
@@ -148,6 +150,24 @@ func (pl *puller[T]) pull(ctx context.Context) (T, bool, error) {
 		return pl.mk(newFrameData(buf, pl.ci, &bi), pl.ci, &bi), true, nil
 	}
 }
+
+// sendAll pulls frames and sends them on out until the end of stream, an
+// error, or a Send the reader refuses (then it returns ctx.Err()).
+func (pl *puller[T]) sendAll(ctx context.Context, out stage.Out[T]) error {
+	for {
+		v, ok, err := pl.pull(ctx)
+		if !ok {
+			return err
+		}
+		if !out.Send(v) {
+			return errReaderGone
+		}
+	}
+}
+
+// errReaderGone is sendAll's report that the reader stopped; callers turn
+// it into ctx.Err() (nil when the reader simply finished).
+var errReaderGone = errors.New("gst: reader stopped")
 
 // close drops the puller's caps; the appsink itself belongs to the pipeline.
 func (pl *puller[T]) close() { pl.ci.free() }

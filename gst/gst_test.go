@@ -396,3 +396,19 @@ func TestScatteredCPUPlanesAreCopiedOnceAndCounted(t *testing.T) {
 		}
 	}
 }
+
+// A reader that stops early ends a transform quietly, stopping its
+// pipeline, even while the upstream is endless.
+func TestTransformWithAReaderThatStopsEarly(t *testing.T) {
+	noLeaks(t)
+	sink := &stage.Collect[V]{Max: 5}
+	defer sink.Release()
+	src := gst.NewSource[V]("videotestsrc ! video/x-raw,width=160,height=120")
+	conv := gst.NewTransform[V, V]("videoconvert ! video/x-raw,format=NV12")
+	if err := stream.Connect(src, stream.Via[V](conv), sink).Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(sink.Frames()) != 5 {
+		t.Fatalf("got %d frames", len(sink.Frames()))
+	}
+}

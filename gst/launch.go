@@ -128,15 +128,7 @@ func (s *appSink[T]) Name() string { return "appsink(" + s.name + ")" }
 func (s *appSink[T]) Run(ctx context.Context, out stage.Out[T]) error {
 	defer s.sink.close()
 	defer s.pl.p.onCancel(ctx)()
-	for {
-		v, ok, err := s.sink.pull(ctx)
-		if !ok {
-			return err
-		}
-		if !out.Send(v) {
-			return ctx.Err()
-		}
-	}
+	return readerGone(ctx, s.sink.sendAll(ctx, out))
 }
 
 // AppSrc returns a sink stage that pushes frames into the appsrc called

@@ -70,15 +70,15 @@ func (s *Source[T]) Run(ctx context.Context, out stage.Out[T]) error {
 	if err := p.setState(StatePlaying); err != nil {
 		return err
 	}
-	for {
-		v, ok, err := pl.pull(ctx)
-		if !ok {
-			return err
-		}
-		if !out.Send(v) {
-			return ctx.Err()
-		}
+	return readerGone(ctx, pl.sendAll(ctx, out))
+}
+
+// readerGone maps sendAll's errReaderGone to ctx.Err().
+func readerGone(ctx context.Context, err error) error {
+	if errors.Is(err, errReaderGone) {
+		return ctx.Err()
 	}
+	return err
 }
 
 func queue(n int) int {
@@ -214,20 +214,13 @@ func (t *Transform[I, O]) Run(ctx context.Context, in stage.In[I], out stage.Out
 			return err
 		}
 		go func() {
-			for {
-				v, ok, err := pl.pull(ctx)
-				if !ok {
-					pulled <- err
-					return
-				}
-				if !out.Send(v) {
-					// The reader is gone: stop the pipeline so the
-					// pusher unblocks, and end quietly.
-					p.stopPlaying()
-					pulled <- ctx.Err()
-					return
-				}
+			err := pl.sendAll(ctx, out)
+			if errors.Is(err, errReaderGone) {
+				// Stop the pipeline so the pusher unblocks; Run then
+				// ends quietly.
+				p.stopPlaying()
 			}
+			pulled <- err
 		}()
 		started = true
 		return nil
@@ -254,11 +247,11 @@ func (t *Transform[I, O]) Run(ctx context.Context, in stage.In[I], out stage.Out
 	}
 	ps.endOfStream()
 	pullErr := <-pulled
-	if pushErr != nil && !errors.Is(pushErr, context.Canceled) && pullErr == nil {
-		return pushErr
-	}
-	if pullErr != nil {
-		return pullErr
+	switch {
+	case errors.Is(pullErr, errReaderGone):
+		return ctx.Err() // the reader finished early: not an error
+	case pullErr != nil:
+		return pullErr // a bus error (the cause) or the cancel
 	}
 	return pushErr
 }
