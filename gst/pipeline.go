@@ -99,6 +99,7 @@ type pipeline struct {
 	eosOnce  sync.Once
 	failed   chan struct{}
 	busDone  chan struct{}
+	eosSent  sync.WaitGroup // EOS injections in flight
 	stopOnce sync.Once
 }
 
@@ -187,11 +188,18 @@ func (p *pipeline) fail(ev Event, missingPlugin bool) {
 		return
 	}
 	close(p.failed)
-	for _, s := range sinks {
-		C.gst_element_send_event(s, C.gst_event_new_eos())
-	}
 	for _, s := range srcs {
 		C.streamer_set_state(s, C.GST_STATE_NULL)
+	}
+	// EOS into each appsink's pad ends its puller after the samples it
+	// holds. Sending it can wait for the streaming thread (an appsink
+	// whose queue is full), so not from the bus reader; stop waits for it.
+	p.eosSent.Add(len(sinks))
+	for _, s := range sinks {
+		go func() {
+			defer p.eosSent.Done()
+			C.streamer_sink_eos(s)
+		}()
 	}
 }
 
@@ -286,9 +294,10 @@ func (p *pipeline) waitEOS(ctx context.Context, timeout time.Duration) error {
 // pipeline: after it, no GStreamer object of this pipeline is alive.
 func (p *pipeline) stop() {
 	p.stopOnce.Do(func() {
-		C.streamer_set_state(p.el, C.GST_STATE_NULL)
+		C.streamer_set_state(p.el, C.GST_STATE_NULL) // unblocks any EOS injection
 		C.streamer_bus_wake(p.bus)
 		<-p.busDone
+		p.eosSent.Wait()
 		p.mu.Lock()
 		for _, s := range append(p.sinks, p.srcs...) {
 			C.gst_object_unref(C.gpointer(s))

@@ -315,3 +315,11 @@ void streamer_setup_appsrc(GstElement *el, int max_buffers) {
 	g_object_set(el, "format", GST_FORMAT_TIME, "block", TRUE, "emit-signals", FALSE,
 		"max-bytes", (guint64)0, "max-buffers", (guint64)max_buffers, "max-time", (guint64)0, NULL);
 }
+
+void streamer_sink_eos(GstElement *el) {
+	GstPad *pad = gst_element_get_static_pad(el, "sink");
+	if (pad == NULL)
+		return;
+	gst_pad_send_event(pad, gst_event_new_eos());
+	gst_object_unref(pad);
+}

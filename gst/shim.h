@@ -118,3 +118,7 @@ void streamer_add_video_meta(GstBuffer *buf, const char *format, int width, int 
 gboolean streamer_set_caps(GstElement *el, const char *caps);
 void streamer_setup_appsink(GstElement *el, int max_buffers);
 void streamer_setup_appsrc(GstElement *el, int max_buffers);
+
+// Inject EOS into an element's sink pad, as if it came from upstream: an
+// appsink then ends after the samples it holds.
+void streamer_sink_eos(GstElement *el);
