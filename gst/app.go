@@ -38,7 +38,7 @@ type puller[T frame.Frame] struct {
 	p  *pipeline
 	el *C.GstElement
 	ci *capsInfo
-	mk func(d *FrameData, ci *capsInfo, bi *C.streamer_buffer_info) T
+	mk func(d *FrameData, ci *capsInfo, bi *C.streamer_buffer_info, ts *C.streamer_times) T
 }
 
 // newPuller finds the appsink called name in p, restricts its caps to what
@@ -60,9 +60,9 @@ func newPuller[T frame.Frame](p *pipeline, name string, maxBuffers int) (*puller
 	p.watchSink(el)
 	pl := &puller[T]{p: p, el: el}
 	if video {
-		pl.mk = any(mkVideo).(func(*FrameData, *capsInfo, *C.streamer_buffer_info) T)
+		pl.mk = any(mkVideo).(func(*FrameData, *capsInfo, *C.streamer_buffer_info, *C.streamer_times) T)
 	} else {
-		pl.mk = any(mkAudio).(func(*FrameData, *capsInfo, *C.streamer_buffer_info) T)
+		pl.mk = any(mkAudio).(func(*FrameData, *capsInfo, *C.streamer_buffer_info, *C.streamer_times) T)
 	}
 	return pl, nil
 }
@@ -74,15 +74,25 @@ func isAppElement(el *C.GstElement, typeName string) bool {
 	return t != 0 && C.g_type_check_instance_is_a((*C.GTypeInstance)(unsafe.Pointer(el)), t) != 0
 }
 
-func mkVideo(d *FrameData, ci *capsInfo, bi *C.streamer_buffer_info) frame.Video {
+// timestamps returns a sample's PTS and DTS in stream time; a missing DTS
+// is the PTS.
+func timestamps(ts *C.streamer_times) (pts, dts time.Duration) {
+	if ts.pts_valid != 0 {
+		pts = time.Duration(ts.pts)
+	}
+	dts = pts
+	if ts.dts_valid != 0 {
+		dts = time.Duration(ts.dts)
+	}
+	return pts, dts
+}
+
+func mkVideo(d *FrameData, ci *capsInfo, bi *C.streamer_buffer_info, ts *C.streamer_times) frame.Video {
 	v := frame.Video{
 		Data: d, Format: ci.format, Width: ci.width, Height: ci.height, Strides: ci.strides,
-		Codec: ci.codec, PTS: clockTime(bi.pts), DTS: clockTime(bi.dts), Duration: clockTime(bi.duration),
-		Keyframe: bi.delta == 0,
+		Codec: ci.codec, Duration: clockTime(bi.duration), Keyframe: bi.delta == 0,
 	}
-	if bi.dts == clockTimeNone {
-		v.DTS = v.PTS
-	}
+	v.PTS, v.DTS = timestamps(ts)
 	if bi.video_meta_planes > 0 {
 		for i := range 4 {
 			v.Strides[i] = int(bi.stride[i])
@@ -91,14 +101,12 @@ func mkVideo(d *FrameData, ci *capsInfo, bi *C.streamer_buffer_info) frame.Video
 	return v
 }
 
-func mkAudio(d *FrameData, ci *capsInfo, bi *C.streamer_buffer_info) frame.Audio {
+func mkAudio(d *FrameData, ci *capsInfo, bi *C.streamer_buffer_info, ts *C.streamer_times) frame.Audio {
 	a := frame.Audio{
 		Data: d, Format: ci.format, Rate: ci.rate, Channels: ci.channels, Codec: ci.codec,
-		PTS: clockTime(bi.pts), DTS: clockTime(bi.dts), Duration: clockTime(bi.duration), Keyframe: bi.delta == 0,
+		Duration: clockTime(bi.duration), Keyframe: bi.delta == 0,
 	}
-	if bi.dts == clockTimeNone {
-		a.DTS = a.PTS
-	}
+	a.PTS, a.DTS = timestamps(ts)
 	switch {
 	case ci.bytesPerFrame > 0:
 		a.Samples = int(bi.size) / ci.bytesPerFrame
@@ -116,7 +124,8 @@ func (pl *puller[T]) pull(ctx context.Context) (T, bool, error) {
 	for {
 		var buf *C.GstBuffer
 		var caps *C.GstCaps
-		switch C.streamer_pull((*C.GstAppSink)(unsafe.Pointer(pl.el)), &buf, &caps) {
+		var ts C.streamer_times
+		switch C.streamer_pull((*C.GstAppSink)(unsafe.Pointer(pl.el)), &buf, &caps, &ts) {
 		case 0:
 			if ctx.Err() != nil {
 				return zero, false, ctx.Err()
@@ -147,7 +156,7 @@ func (pl *puller[T]) pull(ctx context.Context) (T, bool, error) {
 		}
 		var bi C.streamer_buffer_info
 		C.streamer_buffer_read(buf, &bi)
-		return pl.mk(newFrameData(buf, pl.ci, &bi), pl.ci, &bi), true, nil
+		return pl.mk(newFrameData(buf, pl.ci, &bi), pl.ci, &bi, &ts), true, nil
 	}
 }
 
@@ -183,11 +192,16 @@ type facts struct {
 	pts, dts, dur time.Duration
 	keyframe      bool
 	codec         *frame.Codec
+	memory        frame.Location // VASurface or DMABuf for GPU frames of gst stages
 }
 
 func videoFacts(v frame.Video) facts {
-	return facts{data: v.Data, format: v.Format, width: v.Width, height: v.Height, strides: v.Strides,
+	f := facts{data: v.Data, format: v.Format, width: v.Width, height: v.Height, strides: v.Strides,
 		pts: v.PTS, dts: v.DTS, dur: v.Duration, keyframe: v.Keyframe, codec: v.Codec}
+	if fd, ok := v.Data.(*FrameData); ok {
+		f.memory = fd.Location()
+	}
+	return f
 }
 
 func audioFacts(a frame.Audio) facts {
@@ -201,6 +215,7 @@ type capsKey struct {
 	width, height  int
 	rate, channels int
 	codec          *frame.Codec
+	memory         frame.Location
 }
 
 // pusher feeds frames to an appsrc from the calling goroutine.
@@ -237,7 +252,7 @@ func newPusher[T frame.Frame](p *pipeline, name string, maxBuffers int) (*pusher
 // setCaps sets the appsrc's caps for frames like f when they changed, and
 // reports whether they changed.
 func (ps *pusher[T]) setCaps(f facts) (bool, error) {
-	key := capsKey{format: f.format, width: f.width, height: f.height, rate: f.rate, channels: f.channels, codec: f.codec}
+	key := capsKey{format: f.format, width: f.width, height: f.height, rate: f.rate, channels: f.channels, codec: f.codec, memory: f.memory}
 	if ps.caps != "" && key == ps.key {
 		return false, nil
 	}
@@ -282,15 +297,18 @@ func (ps *pusher[T]) push(ctx context.Context, v T) error {
 	if err != nil {
 		return err
 	}
+	// GstClockTime has no negative times: an encoder's first DTS before
+	// zero (B-frames) goes as none, which parsers and decoders handle.
 	dts := C.GstClockTime(f.dts)
-	if f.dts == f.pts && !f.format.IsEncoded() {
+	if f.dts < 0 || (f.dts == f.pts && !f.format.IsEncoded()) {
 		dts = clockTimeNone
 	}
+	pts := C.GstClockTime(max(f.pts, 0))
 	dur := C.GstClockTime(f.dur)
 	if f.dur <= 0 {
 		dur = clockTimeNone
 	}
-	buf = C.streamer_stamp(buf, C.GstClockTime(f.pts), dts, dur, C.gboolean(boolInt(!f.keyframe)))
+	buf = C.streamer_stamp(buf, pts, dts, dur, C.gboolean(boolInt(!f.keyframe)))
 	if ret := C.gst_app_src_push_buffer((*C.GstAppSrc)(unsafe.Pointer(ps.el)), buf); ret != C.GST_FLOW_OK {
 		if err := ps.p.Err(); err != nil {
 			return err

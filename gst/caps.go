@@ -53,7 +53,11 @@ func acceptCaps(video bool) string {
 		for _, f := range []frame.Format{frame.I420, frame.NV12, frame.I422, frame.I444, frame.YUY2, frame.RGBA, frame.BGRA, frame.GRAY8} {
 			names = append(names, rawVideo[f])
 		}
-		parts = append(parts, "video/x-raw,format=(string){"+strings.Join(names, ",")+"}")
+		// System memory first, so a pipeline that can give either gives
+		// CPU frames; GPU memory when that is all it has (frames then stay
+		// VA surfaces or DMA buffers until Planes maps them).
+		list := "format=(string){" + strings.Join(names, ",") + "}"
+		parts = append(parts, "video/x-raw,"+list, "video/x-raw(memory:VAMemory),"+list, "video/x-raw(memory:DMABuf),"+list)
 		for _, f := range []frame.Format{frame.H264, frame.H265, frame.VP8, frame.VP9, frame.AV1, frame.MJPEG} {
 			parts = append(parts, encodedCaps[f])
 		}
@@ -174,7 +178,16 @@ func parseCaps(caps *C.GstCaps) (*capsInfo, error) {
 // capsFor returns the caps string for frames like f.
 func capsFor(f facts) (string, error) {
 	if s, ok := rawVideo[f.format]; ok {
-		return fmt.Sprintf("video/x-raw,format=%s,width=%d,height=%d,framerate=%s", s, f.width, f.height, rateOf(f.dur)), nil
+		// A GPU frame from a gst stage is announced as what it is, so the
+		// next element takes it without a download.
+		media := "video/x-raw"
+		switch f.memory {
+		case frame.VASurface:
+			media = "video/x-raw(memory:VAMemory)"
+		case frame.DMABuf:
+			media = "video/x-raw(memory:DMABuf)"
+		}
+		return fmt.Sprintf("%s,format=%s,width=%d,height=%d,framerate=%s", media, s, f.width, f.height, rateOf(f.dur)), nil
 	}
 	if s, ok := rawAudio[f.format]; ok {
 		layout := "interleaved"

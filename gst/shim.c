@@ -98,7 +98,24 @@ gboolean streamer_buffer_map(GstBuffer *buf, GstMapInfo *info) {
 
 void streamer_buffer_unmap(GstBuffer *buf, GstMapInfo *info) { gst_buffer_unmap(buf, info); }
 
-int streamer_pull(GstAppSink *sink, GstBuffer **buf, GstCaps **caps) {
+static void stream_time(const GstSegment *seg, GstClockTime t, gint64 *out, int *valid) {
+	*valid = 0;
+	if (!GST_CLOCK_TIME_IS_VALID(t))
+		return;
+	if (seg == NULL || seg->format != GST_FORMAT_TIME) {
+		*out = (gint64)t;
+		*valid = 1;
+		return;
+	}
+	guint64 st;
+	int sign = gst_segment_to_stream_time_full(seg, GST_FORMAT_TIME, t, &st);
+	if (sign == 0)
+		return;
+	*out = sign > 0 ? (gint64)st : -(gint64)st;
+	*valid = 1;
+}
+
+int streamer_pull(GstAppSink *sink, GstBuffer **buf, GstCaps **caps, streamer_times *times) {
 	GstSample *sample = gst_app_sink_pull_sample(sink);
 	if (sample == NULL)
 		return 0;
@@ -110,6 +127,9 @@ int streamer_pull(GstAppSink *sink, GstBuffer **buf, GstCaps **caps) {
 	*buf = gst_buffer_ref(b);
 	GstCaps *c = gst_sample_get_caps(sample);
 	*caps = c ? gst_caps_ref(c) : NULL;
+	const GstSegment *seg = gst_sample_get_segment(sample);
+	stream_time(seg, GST_BUFFER_PTS(b), &times->pts, &times->pts_valid);
+	stream_time(seg, GST_BUFFER_DTS(b), &times->dts, &times->dts_valid);
 	gst_sample_unref(sample);
 	return 1;
 }

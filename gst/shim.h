@@ -49,7 +49,15 @@ void streamer_buffer_unmap(GstBuffer *buf, GstMapInfo *info);
 // Pull one sample: returns 1 with a buffer reference and the sample's caps
 // (borrowed; valid while *caps_ref is held: we return a ref too), 0 at EOS
 // or when the pipeline is flushing or stopped.
-int streamer_pull(GstAppSink *sink, GstBuffer **buf, GstCaps **caps);
+// The sample's timestamps in stream time (the buffer's, less the segment's
+// offset: encoders start their segments at 1000 hours so DTS stays
+// positive). valid is 0 for a timestamp the buffer has not.
+typedef struct {
+	gint64 pts, dts;
+	int pts_valid, dts_valid;
+} streamer_times;
+
+int streamer_pull(GstAppSink *sink, GstBuffer **buf, GstCaps **caps, streamer_times *times);
 
 // Wrap memory the caller keeps alive until notify(user_data) is called.
 GstBuffer *streamer_wrap(gpointer data, gsize size, uintptr_t handle);
