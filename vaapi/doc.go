@@ -1,8 +1,77 @@
 // Copyright © SpinorML Ltd., licensed under AGPL-3.0.
 
-// Package vaapi will be the hardware backend of streamer: VAAPI decode,
-// encode and scaling with frames kept as GPU surfaces, and V4L2 capture. It
-// is not written yet (issue #6).
+// Package vaapi is the hardware backend of streamer: VA-API decode, encode
+// and scaling with frames kept as GPU surfaces, V4L2 camera discovery, and
+// helpers that pick the hardware stage where a device can do the work and
+// the software stage where it cannot.
 //
-// Copyright © SpinorML Ltd., licensed under AGPL-3.0.
+// # Route: GStreamer's va plugin
+//
+// Frames stay VA surfaces as GstBuffers with VAMemory, through GStreamer's
+// va plugin (gst-plugins-bad 1.22: vah264dec, vah265dec, vavp8dec,
+// vavp9dec, vaav1dec, vajpegdec, vapostproc, vah264enc, vah265enc and the
+// low-power vah264lpenc, vah265lpenc). It is the only route on Debian 12
+// that decodes, post-processes and encodes with frames staying on the GPU:
+// FFmpeg's route (h264_vaapi, scale_vaapi) needs a hardware frames context
+// to encode surfaces, which go-astiav v0.16.0 lacks (it would take a cgo
+// shim over av_hwframe_ctx_alloc/init). gstreamer1.0-vaapi (vaapih264enc,
+// memory:VASurface) is deprecated upstream and does not interoperate with
+// VAMemory, so it is not used.
+//
+// Each stage is a gst.Transform running the va elements, named explicitly
+// (va encoders and vapostproc have rank none in 1.22, so auto-plugging never
+// picks them), and ending in video/x-raw(memory:VAMemory) by default:
+// frames carry the GstBuffer (gst.FrameData reports frame.VASurface, and
+// asking for bytes downloads the surface, counted by frame.CopiedBytes).
+// The va plugin registers elements only for a device whose driver reports
+// the capability, and names those of the second and later devices after
+// the node (varenderD129h264dec): Device.ElementName says which.
+//
+// # Devices and errors
+//
+// Devices lists the DRM render nodes (DeviceDir/renderD*) and opens each
+// with libva (vaGetDisplayDRM, vaInitialize) to read the vendor string and
+// the profile × entrypoint table, mapped to streamer formats and
+// operations (decode, encode, low-power encode, video processing). A node
+// that does not open is listed with the reason, never a crash. NewDecoder,
+// NewEncoder and NewScaler fail at once, naming what is missing: no render
+// node (ErrNoDevice), a node that does not open (why: permission, no
+// driver), a device that cannot do the codec (ErrUnsupported), or a va
+// element GStreamer lacks (ErrMissingElement, with the package to install).
+//
+// VideoDecoder and VideoEncoder return the VA stage when it can be made,
+// and otherwise gst's software stage with the element pinned to a CPU one
+// (gst's own choice would try va* first); Chosen says which was picked and
+// why.
+//
+// # Known gaps
+//
+//   - gst's appsink accepts only system-memory raw caps today, so a stage
+//     ending in VAMemory or DMABuf does not negotiate until gst accepts those
+//     caps features; SystemMemory output and encoded output work meanwhile.
+//   - Separate gst stages are separate pipelines, each with its own VA
+//     display, so a surface crossing from one to the next is not shared
+//     (GstContext gst.va.display.handle is not yet passed between them).
+//     Chain joins VA stages into one pipeline, which shares one display and
+//     copies nothing: use it for decode → scale → encode.
+//   - Uploads of CPU frames into a VA encoder or vapostproc happen inside
+//     GStreamer and are not counted by frame.CopiedBytes.
+//   - The decoder's surface pool is the va plugin's (sized by the decoder
+//     for the stream's reference frames plus a few): a consumer that holds
+//     many frames stalls the decoder. Nothing copies them out automatically.
+//
+// # V4L2
+//
+// Cameras and QueryCamera enumerate V4L2 capture devices in pure Go
+// (VIDIOC_QUERYCAP, VIDIOC_ENUM_FMT, VIDIOC_ENUM_FRAMESIZES,
+// VIDIOC_ENUM_FRAMEINTERVALS through golang.org/x/sys/unix) and map
+// fourccs to streamer formats (YUYV ↔ YUY2, NV12, YU12 ↔ I420, MJPG ↔
+// MJPEG, H264, ...). Capture itself goes through gst.Camera (v4l2src:
+// mmap or DMABuf buffers handed downstream by reference and re-queued when
+// the last frame reference is released; an unplugged camera is an error on
+// the bus naming the device), which Camera.Capture returns.
+//
+// Debian packages: gstreamer1.0-plugins-bad (the va plugin) and a VA
+// driver: intel-media-va-driver (Intel Broadwell and later),
+// i965-va-driver (older Intel) or mesa-va-drivers (AMD; Nouveau).
 package vaapi
