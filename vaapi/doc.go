@@ -46,9 +46,6 @@
 //
 // # Known gaps
 //
-//   - gst's appsink accepts only system-memory raw caps today, so a stage
-//     ending in VAMemory or DMABuf does not negotiate until gst accepts those
-//     caps features; SystemMemory output and encoded output work meanwhile.
 //   - Separate gst stages are separate pipelines, each with its own VA
 //     display, so a surface crossing from one to the next is not shared
 //     (GstContext gst.va.display.handle is not yet passed between them).

@@ -125,8 +125,7 @@ func TestFallbackSoftwareRoundTrip(t *testing.T) {
 }
 
 // On a machine with a device: the helpers choose hardware, and the VA
-// encoder's stream decodes on the VA decoder, output in system memory (the
-// one form gst's appsink takes today).
+// encoder's stream decodes on the VA decoder, output in system memory.
 func TestFallbackChoosesHardwareOnHardware(t *testing.T) {
 	noLeaks(t)
 	needCapable(t, frame.H264, OpEncode, "h264enc")
@@ -185,9 +184,8 @@ func TestChainCopiesNothingOnHardware(t *testing.T) {
 }
 
 // A VA decoder's frames stay on the GPU: they are VA surfaces, and asking
-// for bytes downloads them, counted. This needs gst's appsink to accept
-// video/x-raw(memory:VAMemory) (see the package doc); until then the run
-// fails to negotiate and the test says so.
+// for bytes downloads them, counted. (gst's appsink accepts
+// video/x-raw(memory:VAMemory); not yet run on hardware.)
 func TestDecodedFramesStayOnTheGPUOnHardware(t *testing.T) {
 	noLeaks(t)
 	needCapable(t, frame.H264, OpDecode, "h264dec")
