@@ -207,7 +207,12 @@ func (g *Graph) Run(ctx context.Context) error {
 	if err := g.check(); err != nil {
 		return err
 	}
-	eg, gctx := errgroup.WithContext(ctx)
+	// A failing stage cancels the run itself, before draining its inputs:
+	// a source that only waits on ctx (a live source between frames) must
+	// stop, or the drain would wait for it for ever.
+	cctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	eg, gctx := errgroup.WithContext(cctx)
 	fired := make(chan struct{})
 	stop := context.AfterFunc(gctx, func() {
 		defer close(fired)
@@ -219,7 +224,7 @@ func (g *Graph) Run(ctx context.Context) error {
 		p.link.Start()
 	}
 	for _, n := range g.nodes {
-		eg.Go(func() error { return n.exec(gctx) })
+		eg.Go(func() error { return n.exec(gctx, cancel) })
 	}
 	err := eg.Wait()
 	if !stop() {
@@ -253,10 +258,14 @@ var epoch = time.Now()
 
 func now() int64 { return int64(time.Since(epoch)) + 1 }
 
-func (n *Node) exec(ctx context.Context) error {
+func (n *Node) exec(ctx context.Context, cancel context.CancelCauseFunc) error {
 	n.start.Store(now())
 	err := n.call(ctx)
 	n.end.Store(now())
+	failed := err != nil && !(ctx.Err() != nil && errors.Is(err, ctx.Err()))
+	if failed {
+		cancel(err)
+	}
 	// Close outputs first so downstream can finish while inputs drain.
 	for _, p := range n.writes {
 		p.link.CloseSend()
@@ -264,7 +273,7 @@ func (n *Node) exec(ctx context.Context) error {
 	for _, p := range n.reads {
 		p.link.Drain()
 	}
-	if err == nil || (ctx.Err() != nil && errors.Is(err, ctx.Err())) {
+	if !failed {
 		return nil
 	}
 	n.failed.Store(true)

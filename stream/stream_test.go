@@ -409,3 +409,24 @@ func TestHopsAllocateNothingPerFrame(t *testing.T) {
 		t.Fatalf("%.4f allocations per frame through 4 hops", perFrame)
 	}
 }
+
+// A live source between frames waits only on ctx: a failing stage must
+// cancel the run before draining its input, or the drain waits for ever.
+func TestFailureStopsASourceThatOnlyWaitsOnCtx(t *testing.T) {
+	noLeaks(t)
+	idle := stage.SourceFunc[V](func(ctx context.Context, out stage.Out[V]) error {
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	fail := stage.SinkFunc[V](func(context.Context, stage.In[V]) error { return errBoom })
+	done := make(chan error, 1)
+	go func() { done <- stream.Connect(idle, nil, fail).Run(context.Background()) }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, errBoom) {
+			t.Fatalf("Run: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run hung: the failing sink drained before cancelling")
+	}
+}
