@@ -23,7 +23,7 @@ while IFS= read -r hit; do
 	pkg=./$(dirname "${file#./}")
 	count=$((count + 1))
 	echo "== fuzz $pkg $name for $fuzztime"
-	if ! go test -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" "$pkg"; then
+	if ! go test -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" -fuzzminimizetime 5s "$pkg"; then
 		failed+=("$pkg $name")
 	fi
 done < <(grep -rnE --include='*_test.go' --exclude-dir=.git --exclude-dir=testdata --exclude-dir=out \

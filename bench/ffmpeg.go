@@ -1,0 +1,163 @@
+// Copyright © SpinorML Ltd., licensed under AGPL-3.0.
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spinorml/streamer/ffmpeg"
+	"github.com/spinorml/streamer/frame"
+	"github.com/spinorml/streamer/stage"
+	"github.com/spinorml/streamer/stream"
+)
+
+func init() {
+	suites["ffmpeg"] = suite{"FFmpeg stages (decode, transcode) vs the ffmpeg CLI at the same thread count", runFFmpeg}
+	suites["ffmpeg-child"] = suite{"(internal) one run of our side of an ffmpeg comparison", runFFmpegChild}
+}
+
+// runFFmpeg compares, each side a separate process timed by wall clock
+// (start-up included), with the same thread count on both sides:
+//
+//	decode:    Demux → Decoder → Null   vs  ffmpeg -threads N -i in.mp4 -an -f null -
+//	transcode: Demux → Decoder → Encoder(libx264 ultrafast) → Null
+//	           vs  ffmpeg -threads N -i in.mp4 -an -c:v libx264 -preset ultrafast -threads N -f null -
+//
+// The input, 720p H264 from testsrc2, is made with the ffmpeg CLI first.
+// Besides the process wall time, each line gives the rate without process
+// start-up: our graph's Run time against the CLI's -benchmark rtime (which
+// includes opening the input, as our Run does).
+func runFFmpeg(args []string) error {
+	fs := newFlags("ffmpeg")
+	seconds := fs.Int("seconds", 20, "seconds of 720p30 input (the transcode uses a quarter)")
+	threads := fs.String("threads", "1,0", "comma-separated thread counts to compare at (0: one per core)")
+	runs := fs.Int("runs", 3, "runs of each side; the median is reported")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		return fmt.Errorf("the ffmpeg CLI is the baseline and is not installed (apt-get install ffmpeg)")
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "bench-ffmpeg-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	mkInput := func(name string, secs int) (string, error) {
+		p := filepath.Join(dir, name)
+		out, err := exec.Command("ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30",
+			"-t", strconv.Itoa(secs), "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", p).CombinedOutput()
+		if err != nil {
+			return "", fmt.Errorf("making the input: %w\n%s", err, out)
+		}
+		return p, nil
+	}
+	long, err := mkInput("decode.mp4", *seconds)
+	if err != nil {
+		return err
+	}
+	short, err := mkInput("transcode.mp4", max(*seconds/4, 1))
+	if err != nil {
+		return err
+	}
+	type side struct {
+		name   string
+		frames int
+		ours   []string
+		base   []string
+	}
+	var cases []side
+	for _, t := range strings.Split(*threads, ",") {
+		t = strings.TrimSpace(t)
+		if _, err := strconv.Atoi(t); err != nil {
+			return fmt.Errorf("-threads %q: %w", *threads, err)
+		}
+		cases = append(cases,
+			side{"ffmpeg-decode-h264-720p-threads" + t, *seconds * 30, []string{"decode", long, t},
+				[]string{"-hide_banner", "-nostats", "-benchmark", "-threads", t, "-i", long, "-an", "-f", "null", "-"}},
+			side{"ffmpeg-transcode-h264-720p-ultrafast-threads" + t, max(*seconds/4, 1) * 30, []string{"transcode", short, t},
+				[]string{"-hide_banner", "-nostats", "-benchmark", "-threads", t, "-i", short, "-an", "-c:v", "libx264", "-preset", "ultrafast", "-threads", t, "-f", "null", "-"}},
+		)
+	}
+	fmt.Printf("# each side a separate process, wall time including start-up, median of %d runs\n", *runs)
+	for _, c := range cases {
+		var oursT, baseT, oursRun, baseRun []float64
+		var copied int64
+		for range *runs {
+			t, _, out, err := timeProcess(self, append([]string{"ffmpeg-child"}, c.ours...)...)
+			if err != nil {
+				return fmt.Errorf("%s: ours: %w\n%s", c.name, err, out)
+			}
+			oursT = append(oursT, t)
+			var n int64
+			var run float64
+			if _, err := fmt.Sscanf(out[strings.LastIndex(out, "copied="):], "copied=%d run=%g", &n, &run); err != nil {
+				return fmt.Errorf("%s: ours: %q: %w", c.name, out, err)
+			}
+			copied, oursRun = max(copied, n), append(oursRun, run)
+			t, _, out, err = timeProcess("ffmpeg", c.base...)
+			if err != nil {
+				return fmt.Errorf("%s: ffmpeg CLI: %w\n%s", c.name, err, out)
+			}
+			baseT = append(baseT, t)
+			i := strings.LastIndex(out, "rtime=")
+			if i < 0 {
+				return fmt.Errorf("%s: no -benchmark line from the ffmpeg CLI:\n%s", c.name, out)
+			}
+			if _, err := fmt.Sscanf(out[i:], "rtime=%gs", &run); err != nil {
+				return fmt.Errorf("%s: ffmpeg CLI: %q: %w", c.name, out[i:], err)
+			}
+			baseRun = append(baseRun, run)
+		}
+		f := float64(c.frames)
+		o, b := f/median(oursT), f/median(baseT)
+		report(c.name, o, b, "fps", fmt.Sprintf(" (without process start-up: ours %.1f fps, CLI -benchmark rtime %.1f fps, ratio %.2f; bytes copied per frame on ffmpeg hops: %d)",
+			f/median(oursRun), f/median(baseRun), median(baseRun)/median(oursRun), copied/int64(c.frames)))
+	}
+	return nil
+}
+
+// runFFmpegChild is our side of one comparison.
+func runFFmpegChild(args []string) error {
+	if len(args) != 3 {
+		return fmt.Errorf("usage: ffmpeg-child decode|transcode FILE THREADS")
+	}
+	threads, err := strconv.Atoi(args[2])
+	if err != nil {
+		return err
+	}
+	if err := ffmpeg.SetLogLevel("error"); err != nil {
+		return err
+	}
+	g := stream.New()
+	vp, _ := ffmpeg.AddDemux(g, "demux", &ffmpeg.Demux{URL: args[1]}, true, false, stream.Capacity(4))
+	p := stream.AddTransform(g, "decode", vp, &ffmpeg.Decoder[frame.Video]{Threads: threads}, stream.Capacity(2))
+	if args[0] == "transcode" {
+		p = stream.AddTransform(g, "encode", p, &ffmpeg.Encoder[frame.Video]{
+			Format: frame.H264, Preset: "ultrafast", Threads: threads}, stream.Capacity(4))
+	}
+	sink := &stage.Null[frame.Video]{}
+	stream.AddSink(g, "sink", p, sink)
+	copied := frame.CopiedBytes()
+	start := time.Now()
+	if err := g.Run(context.Background()); err != nil {
+		return err
+	}
+	run := time.Since(start)
+	if live := frame.Live(); live != 0 {
+		return fmt.Errorf("%d frame handles leaked", live)
+	}
+	fmt.Printf("copied=%d run=%.4f\n", frame.CopiedBytes()-copied, run.Seconds())
+	return nil
+}

@@ -1,0 +1,512 @@
+// Copyright © SpinorML Ltd., licensed under AGPL-3.0.
+
+package ffmpeg
+
+/*
+#include "shim.h"
+*/
+import "C"
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+	"unsafe"
+
+	"github.com/asticode/go-astiav"
+
+	"github.com/spinorml/streamer/frame"
+	"github.com/spinorml/streamer/stage"
+)
+
+// Encoder is a transform from raw frames to encoded frames: video with
+// libx264 (H264), libx265 (H265), libvpx (VP8, VP9) or an AV1 encoder
+// (libsvtav1, libaom-av1 or librav1e, the first this FFmpeg has), audio with
+// aac (AAC) or libopus (Opus), or any FFmpeg encoder named by Codec.
+//
+// It opens the encoder on the first frame, with that frame's size and
+// format; later frames of another size or format are scaled to it. Frames from ffmpeg stages are passed by reference; CPU frames of
+// other backends (stage.Pattern, gst) are copied once into an AVFrame,
+// counted by frame.CopiedBytes. A pixel format the encoder does not take is
+// converted by swscale to the encoder's first format; audio is converted
+// (swresample) to a sample format and rate the encoder takes and cut into
+// frames of the encoder's frame size (1024 for AAC, 960 for Opus), the last
+// one padded with silence.
+//
+// Output frames carry the AVPacket (FrameData) and a Codec whose Extradata
+// is the encoder's (SPS/PPS as avcC with GlobalHeader, AudioSpecificConfig,
+// OpusHead). At the end of input the encoder is flushed, so every delayed
+// frame comes out before Run returns.
+type Encoder[T frame.Frame] struct {
+	// Format is the codec to encode to (H264, H265, VP8, VP9, AV1, AAC,
+	// Opus); it picks the encoder unless Codec names one.
+	Format frame.Format
+	// Codec names an FFmpeg encoder ("libx264", "libvpx-vp9", ...).
+	Codec string
+	// BitRate is the target in bits per second; 0 leaves the encoder's
+	// default (or CRF) in charge.
+	BitRate int64
+	// CRF is the constant rate factor (libx264/libx265/libvpx/AV1); 0
+	// leaves it unset (use Options{"crf": "0"} for lossless).
+	CRF int
+	// GOP is the most frames between keyframes; 0 is the encoder's default.
+	GOP int
+	// Preset and Tune are the encoder's presets ("ultrafast", "zerolatency";
+	// for libvpx Preset sets "deadline", for libsvtav1 a number).
+	Preset, Tune string
+	// Threads is the encoder's thread count; 0 picks one per core.
+	Threads int
+	// GlobalHeader puts codec headers in Codec.Extradata rather than in the
+	// stream, as MP4, MKV and WebM want (set it when muxing to them).
+	GlobalHeader bool
+	// FrameRate of the video; by default it is taken from the first
+	// frame's Duration (30 fps when it has none).
+	FrameRate frame.Rational
+	// Options are further encoder options (av_dict), e.g. {"x264-params": "..."}.
+	Options map[string]string
+}
+
+// NewVideoEncoder returns a video encoder to format f.
+func NewVideoEncoder(f frame.Format) *Encoder[frame.Video] { return &Encoder[frame.Video]{Format: f} }
+
+// NewAudioEncoder returns an audio encoder to format f.
+func NewAudioEncoder(f frame.Format) *Encoder[frame.Audio] { return &Encoder[frame.Audio]{Format: f} }
+
+// Name returns "ffmpeg-encoder".
+func (*Encoder[T]) Name() string { return "ffmpeg-encoder" }
+
+// defaultEncoders are tried in order for each format.
+var defaultEncoders = map[frame.Format][]string{
+	frame.H264: {"libx264"}, frame.H265: {"libx265"}, frame.VP8: {"libvpx"}, frame.VP9: {"libvpx-vp9"},
+	frame.AV1: {"libsvtav1", "libaom-av1", "librav1e"}, frame.AAC: {"aac"}, frame.Opus: {"libopus", "opus"},
+	frame.MJPEG: {"mjpeg"}, frame.MP3: {"libmp3lame"},
+}
+
+// FindEncoder returns the name of the encoder an Encoder of format f uses,
+// or an error naming the encoders this FFmpeg lacks.
+func FindEncoder(f frame.Format) (string, error) {
+	names := defaultEncoders[f]
+	for _, n := range names {
+		if astiav.FindEncoderByName(n) != nil {
+			return n, nil
+		}
+	}
+	if len(names) == 0 {
+		return "", fmt.Errorf("ffmpeg: no encoder for %v", f)
+	}
+	return "", fmt.Errorf("ffmpeg: no %v encoder in this FFmpeg (tried %v): %w", f, names, astiav.ErrEncoderNotFound)
+}
+
+type encoder[T frame.Frame] struct {
+	cfg     *Encoder[T]
+	cc      *astiav.CodecContext
+	c       *C.AVCodecContext
+	name    string
+	tb      frame.Rational
+	codec   *frame.Codec
+	sws     *C.struct_SwsContext
+	swr     *C.SwrContext
+	fifo    *C.AVAudioFifo
+	pixFmt  C.int // video: what the encoder takes
+	sampFmt C.int // audio
+	rate    int
+	ch      int
+	lastPTS int64
+	samples int64         // audio: samples sent to the encoder
+	start   time.Duration // audio: PTS of the first input frame
+	frameD  time.Duration // video: one frame
+}
+
+func (e *encoder[T]) close() {
+	if e.cc != nil {
+		e.cc.Free()
+	}
+	if e.sws != nil {
+		C.sws_freeContext(e.sws)
+	}
+	if e.swr != nil {
+		C.swr_free(&e.swr)
+	}
+	if e.fifo != nil {
+		C.av_audio_fifo_free(e.fifo)
+	}
+}
+
+// snapRates are the frame rates a frame duration is matched to.
+var snapRates = []frame.Rational{
+	{Num: 24000, Den: 1001}, {Num: 24, Den: 1}, {Num: 25, Den: 1}, {Num: 30000, Den: 1001}, {Num: 30, Den: 1},
+	{Num: 50, Den: 1}, {Num: 60000, Den: 1001}, {Num: 60, Den: 1}, {Num: 120, Den: 1},
+}
+
+func rateOf(d time.Duration) frame.Rational {
+	if d <= 0 {
+		return frame.Rational{Num: 30, Den: 1}
+	}
+	fps := float64(time.Second) / float64(d)
+	for _, r := range snapRates {
+		if x := r.Float(); fps > x*0.999 && fps < x*1.001 {
+			return r
+		}
+	}
+	return frame.Rational{Num: 1_000_000, Den: int(d / time.Microsecond)}
+}
+
+// open opens the encoder for the first frame f.
+func (e *encoder[T]) open(f *C.AVFrame, dur time.Duration) error {
+	name := e.cfg.Codec
+	if name == "" {
+		var err error
+		if name, err = FindEncoder(e.cfg.Format); err != nil {
+			return err
+		}
+	}
+	codec := astiav.FindEncoderByName(name)
+	if codec == nil {
+		return fmt.Errorf("ffmpeg: encoder %q is not in this FFmpeg: %w", name, astiav.ErrEncoderNotFound)
+	}
+	e.name = name
+	cc := astiav.AllocCodecContext(codec)
+	if cc == nil {
+		return fmt.Errorf("ffmpeg: encoder %s: out of memory", name)
+	}
+	e.cc, e.c = cc, codecCtx(cc)
+	ccodec := (*C.AVCodec)(cptr(codec))
+	video := f.width > 0
+	if video {
+		e.pixFmt = f.format
+		if pfs := codec.PixelFormats(); len(pfs) > 0 {
+			ok := false
+			for _, p := range pfs {
+				ok = ok || C.int(p) == f.format
+			}
+			if !ok {
+				e.pixFmt = C.int(pfs[0])
+			}
+		}
+		fr := e.cfg.FrameRate
+		if fr.Num <= 0 || fr.Den <= 0 {
+			fr = rateOf(dur)
+		}
+		e.tb = frame.Rational{Num: fr.Den, Den: fr.Num}
+		e.frameD = time.Duration(int64(time.Second) * int64(fr.Den) / int64(fr.Num))
+		cc.SetWidth(int(f.width))
+		cc.SetHeight(int(f.height))
+		cc.SetPixelFormat(astiav.PixelFormat(e.pixFmt))
+		cc.SetTimeBase(avRat(e.tb))
+		cc.SetFramerate(avRat(fr))
+		cc.SetSampleAspectRatio(astiav.NewRational(1, 1))
+		if e.cfg.GOP > 0 {
+			cc.SetGopSize(e.cfg.GOP)
+		}
+	} else {
+		e.sampFmt = f.format
+		if sfs := codec.SampleFormats(); len(sfs) > 0 {
+			ok := false
+			for _, s := range sfs {
+				ok = ok || C.int(s) == f.format
+			}
+			if !ok {
+				e.sampFmt = C.int(sfs[0])
+			}
+		}
+		e.rate, e.ch = int(f.sample_rate), int(f.ch_layout.nb_channels)
+		if rates := ccodec.supported_samplerates; rates != nil {
+			list := unsafe.Slice(rates, 32)
+			ok := false
+			for _, r := range list {
+				if r == 0 {
+					break
+				}
+				ok = ok || int(r) == e.rate
+			}
+			if !ok {
+				e.rate = int(list[0])
+				if e.rate == 0 {
+					e.rate = 48000
+				}
+			}
+		}
+		e.tb = frame.Rational{Num: 1, Den: e.rate}
+		cc.SetSampleFormat(astiav.SampleFormat(e.sampFmt))
+		cc.SetSampleRate(e.rate)
+		C.sm_ctx_default_layout(e.c, C.int(e.ch))
+		cc.SetTimeBase(avRat(e.tb))
+	}
+	if e.cfg.BitRate > 0 {
+		cc.SetBitRate(e.cfg.BitRate)
+	}
+	cc.SetThreadCount(e.cfg.Threads)
+	if e.cfg.GlobalHeader {
+		cc.SetFlags(cc.Flags().Add(astiav.CodecContextFlagGlobalHeader))
+	}
+	dict := astiav.NewDictionary()
+	defer dict.Free()
+	set := func(k, v string) error {
+		if err := dict.Set(k, v, 0); err != nil {
+			return fmt.Errorf("ffmpeg: encoder %s option %s=%s: %w", name, k, v, err)
+		}
+		return nil
+	}
+	if e.cfg.CRF > 0 {
+		if err := set("crf", strconv.Itoa(e.cfg.CRF)); err != nil {
+			return err
+		}
+		if e.cfg.BitRate == 0 && (name == "libvpx" || name == "libvpx-vp9") {
+			cc.SetBitRate(0)
+		}
+	}
+	if e.cfg.Preset != "" {
+		k := "preset"
+		if name == "libvpx" || name == "libvpx-vp9" {
+			k = "deadline"
+		}
+		if err := set(k, e.cfg.Preset); err != nil {
+			return err
+		}
+	}
+	if e.cfg.Tune != "" {
+		if err := set("tune", e.cfg.Tune); err != nil {
+			return err
+		}
+	}
+	for k, v := range e.cfg.Options {
+		if err := set(k, v); err != nil {
+			return err
+		}
+	}
+	if err := cc.Open(codec, dict); err != nil {
+		return fmt.Errorf("ffmpeg: encoder %s: open (%s): %w", name, e.describe(f), err)
+	}
+	if left := dict.Get("", nil, astiav.DictionaryFlags(astiav.DictionaryFlagIgnoreSuffix)); left != nil {
+		return fmt.Errorf("ffmpeg: encoder %s: unknown option %q", name, left.Key())
+	}
+	c := &frame.Codec{
+		Format:   formatOfCodec(codec.ID()),
+		TimeBase: e.tb,
+		BitRate:  e.cfg.BitRate,
+	}
+	if video {
+		c.Width, c.Height = int(f.width), int(f.height)
+		c.FrameRate = rat(cc.Framerate())
+	} else {
+		c.SampleRate, c.Channels = e.rate, e.ch
+		if fs := cc.FrameSize(); fs > 0 && ccodec.capabilities&C.AV_CODEC_CAP_VARIABLE_FRAME_SIZE == 0 {
+			if e.fifo = C.av_audio_fifo_alloc(C.enum_AVSampleFormat(e.sampFmt), C.int(e.ch), C.int(fs)); e.fifo == nil {
+				return fmt.Errorf("ffmpeg: encoder %s: out of memory", name)
+			}
+		}
+	}
+	if p := C.avcodec_profile_name(e.c.codec_id, e.c.profile); p != nil {
+		c.Profile = C.GoString(p)
+	}
+	if e.c.extradata_size > 0 {
+		c.Extradata = C.GoBytes(unsafe.Pointer(e.c.extradata), e.c.extradata_size)
+	}
+	par := C.avcodec_parameters_alloc()
+	if par == nil {
+		return fmt.Errorf("ffmpeg: encoder %s: out of memory", name)
+	}
+	if err := avErr(C.avcodec_parameters_from_context(par, e.c)); err != nil {
+		C.avcodec_parameters_free(&par)
+		return fmt.Errorf("ffmpeg: encoder %s: codec parameters: %w", name, err)
+	}
+	rememberParams(c, par)
+	e.codec = c
+	return nil
+}
+
+func (e *encoder[T]) describe(f *C.AVFrame) string {
+	if f.width > 0 {
+		return fmt.Sprintf("%dx%d %s", f.width, f.height, pixFmtName(e.pixFmt))
+	}
+	return fmt.Sprintf("%s %d Hz %d channels", astiav.SampleFormat(e.sampFmt).Name(), e.rate, e.ch)
+}
+
+// Run encodes until the end of input, flushes the encoder and returns nil,
+// or returns the first error.
+func (enc *Encoder[T]) Run(ctx context.Context, in stage.In[T], out stage.Out[T]) error {
+	e := &encoder[T]{cfg: enc, lastPTS: noPTS}
+	defer e.close()
+	for {
+		v, ok := in.Recv()
+		if !ok {
+			break
+		}
+		if ctx.Err() != nil {
+			v.Release()
+			return ctx.Err()
+		}
+		var f *C.AVFrame
+		var err error
+		var pts, dur time.Duration
+		switch x := any(v).(type) {
+		case frame.Video:
+			pts, dur = x.PTS, x.Duration
+			f, err = videoFrameOf(ctx, x)
+		case frame.Audio:
+			pts, dur = x.PTS, x.Duration
+			f, err = audioFrameOf(ctx, x)
+		}
+		v.Release()
+		if err != nil {
+			return fmt.Errorf("ffmpeg: encoder: %w", err)
+		}
+		if e.cc == nil {
+			if err := e.open(f, dur); err != nil {
+				C.av_frame_free(&f)
+				return err
+			}
+			e.start = pts
+		}
+		if err := e.encode(ctx, f, pts, out); err != nil {
+			return err
+		}
+	}
+	if ctx.Err() != nil || e.cc == nil {
+		return ctx.Err()
+	}
+	if e.fifo != nil {
+		if e.swr != nil {
+			g := C.av_frame_alloc()
+			if ret := C.sm_resample(&e.swr, nil, g, e.sampFmt, C.int(e.rate), C.int(e.ch)); ret >= 0 && g.nb_samples > 0 {
+				C.av_audio_fifo_write(e.fifo, (*unsafe.Pointer)(unsafe.Pointer(g.extended_data)), g.nb_samples)
+			}
+			C.av_frame_free(&g)
+		}
+		if err := e.drainFIFO(ctx, out, true); err != nil {
+			return err
+		}
+	}
+	if ret := C.avcodec_send_frame(e.c, nil); ret < 0 {
+		return fmt.Errorf("ffmpeg: encoder %s: flush: %w", e.name, avErr(ret))
+	}
+	return e.receive(ctx, out)
+}
+
+// encode takes over f, converts it as the encoder needs and sends it.
+func (e *encoder[T]) encode(ctx context.Context, f *C.AVFrame, pts time.Duration, out stage.Out[T]) error {
+	if f.width > 0 {
+		if f.format != e.pixFmt || f.width != e.c.width || f.height != e.c.height {
+			g := C.av_frame_alloc()
+			ret := C.sm_scale(&e.sws, f, g, e.c.width, e.c.height, e.pixFmt)
+			C.av_frame_free(&f)
+			if ret < 0 {
+				C.av_frame_free(&g)
+				return fmt.Errorf("ffmpeg: encoder %s: convert to %s: %w", e.name, pixFmtName(e.pixFmt), avErr(ret))
+			}
+			f = g
+		}
+		ts := fromDur(pts, e.tb)
+		if e.lastPTS != noPTS && ts <= e.lastPTS {
+			ts = e.lastPTS + 1
+		}
+		e.lastPTS = ts
+		f.pts = C.int64_t(ts)
+		f.pict_type = C.AV_PICTURE_TYPE_NONE
+		return e.send(ctx, f, out)
+	}
+	if f.format != e.sampFmt || int(f.sample_rate) != e.rate || e.swr != nil {
+		g := C.av_frame_alloc()
+		ret := C.sm_resample(&e.swr, f, g, e.sampFmt, C.int(e.rate), C.int(e.ch))
+		C.av_frame_free(&f)
+		if ret < 0 {
+			C.av_frame_free(&g)
+			return fmt.Errorf("ffmpeg: encoder %s: convert audio: %w", e.name, avErr(ret))
+		}
+		f = g
+	}
+	if e.fifo == nil {
+		f.pts = C.int64_t(fromDur(e.start, e.tb) + e.samples)
+		e.samples += int64(f.nb_samples)
+		return e.send(ctx, f, out)
+	}
+	if f.nb_samples > 0 {
+		ret := C.av_audio_fifo_write(e.fifo, (*unsafe.Pointer)(unsafe.Pointer(f.extended_data)), f.nb_samples)
+		if ret < 0 {
+			C.av_frame_free(&f)
+			return fmt.Errorf("ffmpeg: encoder %s: audio FIFO: %w", e.name, avErr(ret))
+		}
+	}
+	C.av_frame_free(&f)
+	return e.drainFIFO(ctx, out, false)
+}
+
+// drainFIFO sends whole encoder frames from the FIFO; at the end it sends
+// the rest, padded with silence.
+func (e *encoder[T]) drainFIFO(ctx context.Context, out stage.Out[T], end bool) error {
+	fs := C.int(e.cc.FrameSize())
+	for {
+		n := C.av_audio_fifo_size(e.fifo)
+		if n == 0 || n < fs && !end {
+			return nil
+		}
+		var cerr C.int
+		f := C.sm_audio_frame(e.sampFmt, C.int(e.rate), C.int(e.ch), fs, &cerr)
+		if f == nil {
+			return fmt.Errorf("ffmpeg: encoder %s: %w", e.name, avErr(cerr))
+		}
+		got := C.av_audio_fifo_read(e.fifo, (*unsafe.Pointer)(unsafe.Pointer(f.extended_data)), min(n, fs))
+		if got < fs {
+			C.av_samples_set_silence(f.extended_data, got, fs-got, C.int(e.ch), C.enum_AVSampleFormat(e.sampFmt))
+		}
+		f.pts = C.int64_t(fromDur(e.start, e.tb) + e.samples)
+		e.samples += int64(fs)
+		if err := e.send(ctx, f, out); err != nil {
+			return err
+		}
+	}
+}
+
+// send takes over f, sends it to the encoder and passes on what comes out.
+func (e *encoder[T]) send(ctx context.Context, f *C.AVFrame, out stage.Out[T]) error {
+	ret := C.avcodec_send_frame(e.c, f)
+	C.av_frame_free(&f)
+	if ret < 0 {
+		return fmt.Errorf("ffmpeg: encoder %s: %w", e.name, avErr(ret))
+	}
+	return e.receive(ctx, out)
+}
+
+// receive sends every packet the encoder has ready.
+func (e *encoder[T]) receive(ctx context.Context, out stage.Out[T]) error {
+	for {
+		pkt := C.av_packet_alloc()
+		if pkt == nil {
+			return fmt.Errorf("ffmpeg: encoder %s: out of memory", e.name)
+		}
+		ret := C.avcodec_receive_packet(e.c, pkt)
+		if ret == C.int(astiav.ErrEagain) || ret == C.int(astiav.ErrEof) {
+			C.av_packet_free(&pkt)
+			return nil
+		}
+		if ret < 0 {
+			C.av_packet_free(&pkt)
+			return fmt.Errorf("ffmpeg: encoder %s: %w", e.name, avErr(ret))
+		}
+		pts, _ := toDur(int64(pkt.pts), e.tb)
+		dts, ok := toDur(int64(pkt.dts), e.tb)
+		if !ok {
+			dts = pts
+		}
+		dur, _ := toDur(int64(pkt.duration), e.tb)
+		key := pkt.flags&C.AV_PKT_FLAG_KEY != 0
+		fd := packetData(pkt)
+		c := e.codec
+		var v T
+		switch p := any(&v).(type) {
+		case *frame.Video:
+			if dur <= 0 {
+				dur = e.frameD
+			}
+			*p = frame.Video{Data: fd, Format: c.Format, Width: c.Width, Height: c.Height, Codec: c,
+				PTS: pts, DTS: dts, Duration: dur, Keyframe: key}
+		case *frame.Audio:
+			*p = frame.Audio{Data: fd, Format: c.Format, Rate: c.SampleRate, Channels: c.Channels, Codec: c,
+				PTS: pts, DTS: dts, Duration: dur, Keyframe: key}
+		}
+		if !out.Send(v) {
+			return ctx.Err()
+		}
+	}
+}
