@@ -20,6 +20,7 @@ import (
 	"github.com/spinorml/streamer/frame"
 	"github.com/spinorml/streamer/gst"
 	"github.com/spinorml/streamer/stage"
+	"github.com/spinorml/streamer/stage/stagetest"
 	"github.com/spinorml/streamer/stream"
 )
 
@@ -50,6 +51,10 @@ func leakScenarios() {
 		stream.Via[V](gst.NewTransform[V, V]("videoconvert ! video/x-raw,format=NV12")), gst.NewSink[V]("fakesink sync=true")), 300*time.Millisecond)
 	run(stream.Connect(gst.NewSource[V]("videotestsrc ! video/x-raw,format=xRGB"), nil, gst.NewSink[V]("fakesink")), 30*time.Second)
 	run(stream.Connect[V](&stage.Pattern{Width: 33, Height: 17, Frames: 10}, nil, gst.NewSink[V]("videoconvert ! fakesink")), 30*time.Second)
+	enc2, _ := gst.NewVideoEncoder(gst.EncoderConfig{Codec: frame.H264, Preset: "ultrafast"})
+	run(stream.Connect(gst.NewSource[V]("videotestsrc ! video/x-raw,width=320,height=240"),
+		stream.Via(enc2, stagetest.Transform(gst.NewTransform[V, V]("h264parse"), stagetest.Fault{K: 10})),
+		gst.NewSink[V]("fakesink")), 30*time.Second)
 	fmt.Println("live handles:", frame.Live())
 	gogst.Deinit()
 }

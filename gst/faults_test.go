@@ -1,0 +1,94 @@
+// Copyright © SpinorML Ltd., licensed under AGPL-3.0.
+
+package gst_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/spinorml/streamer/frame"
+	"github.com/spinorml/streamer/gst"
+	"github.com/spinorml/streamer/stage"
+	"github.com/spinorml/streamer/stage/stagetest"
+	"github.com/spinorml/streamer/stream"
+)
+
+// A gst-only graph — source → encoder → decoder → sink, with a tee to a
+// second sink — failing or cancelled at frame k at every position: Run
+// returns promptly with the injected error naming the stage (or
+// context.Canceled), every frame released, no goroutine left; the child
+// process of TestNoGStreamerObjectLeaks covers GStreamer's own objects.
+func TestGstFaultsAtEveryPosition(t *testing.T) {
+	build := func(pos int, f stagetest.Fault) (*stream.Graph, string, bool) {
+		var src stage.Source[V] = gst.NewSource[V]("videotestsrc ! video/x-raw,width=160,height=120,framerate=30/1")
+		enc, _ := gst.NewVideoEncoder(gst.EncoderConfig{Codec: frame.H264, Preset: "ultrafast", LowLatency: true})
+		dec, _ := gst.NewVideoDecoder(gst.DecoderConfig{Codec: frame.H264})
+		via := []stage.Transform[V, V]{enc, dec}
+		var sink stage.Sink[V] = gst.NewSink[V]("fakesink")
+		var side stage.Sink[V] = gst.NewSink[V]("videoconvert ! fakesink")
+		names := []string{"gst-source", enc.Name(), dec.Name(), "gst-sink", "side"}
+		switch pos {
+		case 0:
+			src = stagetest.Source(src, f)
+		case 1, 2:
+			via[pos-1] = stagetest.Transform(via[pos-1], f)
+		case 3:
+			sink = stagetest.Sink(sink, f)
+		case 4:
+			side = stagetest.Sink(side, f)
+		default:
+			return nil, "", false
+		}
+		g := stream.New()
+		branches := stream.AddTee(g, "tee", stream.AddSource(g, "", src), 2)
+		p := branches[0]
+		for _, tr := range via {
+			p = stream.AddTransform(g, "", p, tr)
+		}
+		stream.AddSink(g, "", p, sink)
+		stream.AddSink(g, "side", branches[1], side)
+		return g, names[pos], true
+	}
+	var worst time.Duration
+	runs := 0
+	for pos := 0; ; pos++ {
+		if _, _, ok := build(pos, stagetest.Fault{}); !ok {
+			break
+		}
+		for _, cancel := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%d/cancel=%v", pos, cancel), func(t *testing.T) {
+				noLeaks(t)
+				ctx, stop := context.WithCancel(context.Background())
+				defer stop()
+				var hitAt atomic.Int64
+				f := stagetest.Fault{K: 10, OnHit: func() { hitAt.Store(time.Now().UnixNano()) }}
+				if cancel {
+					f.Cancel = stop
+				}
+				g, name, _ := build(pos, f)
+				err := g.Run(ctx)
+				if hitAt.Load() == 0 {
+					t.Fatalf("the fault never happened: %v", err)
+				}
+				took := time.Since(time.Unix(0, hitAt.Load()))
+				worst = max(worst, took)
+				runs++
+				if took > 2*time.Second {
+					t.Errorf("Run returned %v after the fault", took)
+				}
+				var se *stream.StageError
+				if cancel && !errors.Is(err, context.Canceled) {
+					t.Errorf("cancelled: %v", err)
+				}
+				if !cancel && (!errors.As(err, &se) || se.Stage != name || !errors.Is(err, stagetest.ErrInjected)) {
+					t.Errorf("failing %s: %v", name, err)
+				}
+			})
+		}
+	}
+	t.Logf("%d gst graph x position x fault runs; slowest return after a fault: %v", runs, worst)
+}
