@@ -1,0 +1,95 @@
+// Copyright © SpinorML Ltd., licensed under AGPL-3.0.
+
+package ffmpeg_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/spinorml/streamer/ffmpeg"
+	"github.com/spinorml/streamer/frame"
+	"github.com/spinorml/streamer/gst"
+	"github.com/spinorml/streamer/stage"
+	"github.com/spinorml/streamer/stage/stagetest"
+	"github.com/spinorml/streamer/stream"
+)
+
+// A graph mixing both backends — gst source → ffmpeg H264 encoder → gst
+// decoder → ffmpeg scaler → sink — failing or cancelled at frame k at every
+// position: Run returns promptly with the injected error naming the stage
+// (or context.Canceled), with every frame released and no goroutine left.
+func TestMixedBackendFaultsAtEveryPosition(t *testing.T) {
+	build := func(pos int, f stagetest.Fault) (*stream.Graph, string, bool) {
+		var src stage.Source[V] = gst.NewSource[V]("videotestsrc ! video/x-raw,format=I420,width=160,height=120,framerate=30/1")
+		dec, err := gst.NewVideoDecoder(gst.DecoderConfig{Codec: frame.H264})
+		if err != nil {
+			t.Fatal(err)
+		}
+		via := []stage.Transform[V, V]{
+			&ffmpeg.Encoder[V]{Format: frame.H264, Preset: "ultrafast", Tune: "zerolatency"},
+			dec,
+			&ffmpeg.Scaler{Width: 80, Height: 60},
+		}
+		var sink stage.Sink[V] = &stage.Null[V]{}
+		names := []string{"src", "encode", "decode", "scale", "sink"}
+		switch {
+		case pos == 0:
+			src = stagetest.Source(src, f)
+		case pos <= len(via):
+			via[pos-1] = stagetest.Transform(via[pos-1], f)
+		case pos == len(via)+1:
+			sink = stagetest.Sink(sink, f)
+		default:
+			return nil, "", false
+		}
+		g := stream.New()
+		p := stream.AddSource(g, names[0], src)
+		for i, tr := range via {
+			p = stream.AddTransform(g, names[i+1], p, tr)
+		}
+		stream.AddSink(g, names[len(names)-1], p, sink)
+		return g, names[pos], true
+	}
+	var worst time.Duration
+	runs := 0
+	for pos := 0; ; pos++ {
+		if _, _, ok := build(pos, stagetest.Fault{}); !ok {
+			break
+		}
+		for _, cancel := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%d/cancel=%v", pos, cancel), func(t *testing.T) {
+				noLeaks(t)
+				ctx, stop := context.WithCancel(context.Background())
+				defer stop()
+				var hitAt atomic.Int64
+				f := stagetest.Fault{K: 10, OnHit: func() { hitAt.Store(time.Now().UnixNano()) }}
+				if cancel {
+					f.Cancel = stop
+				}
+				g, name, _ := build(pos, f)
+				err := g.Run(ctx)
+				if hitAt.Load() == 0 {
+					t.Fatalf("the fault never happened: %v", err)
+				}
+				took := time.Since(time.Unix(0, hitAt.Load()))
+				worst = max(worst, took)
+				runs++
+				if took > 2*time.Second {
+					t.Errorf("Run returned %v after the fault", took)
+				}
+				var se *stream.StageError
+				if cancel && !errors.Is(err, context.Canceled) {
+					t.Errorf("cancelled: %v", err)
+				}
+				if !cancel && (!errors.As(err, &se) || se.Stage != name || !errors.Is(err, stagetest.ErrInjected)) {
+					t.Errorf("failing %s: %v", name, err)
+				}
+			})
+		}
+	}
+	t.Logf("%d mixed graph x position x fault runs; slowest return after a fault: %v", runs, worst)
+}
