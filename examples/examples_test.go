@@ -185,3 +185,24 @@ func TestLaunch(t *testing.T) {
 		t.Fatalf("bad element: exit %d: %s", code, stderr)
 	}
 }
+
+func TestProbe(t *testing.T) {
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		t.Skip("the ffmpeg CLI makes the input")
+	}
+	in := filepath.Join(t.TempDir(), "in.mp4")
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30", "-f", "lavfi",
+		"-i", "sine=frequency=440:sample_rate=48000", "-t", "1", "-c:v", "libx264", "-c:a", "aac", in).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+	exe := buildWith(t, "probe")
+	stdout, stderr, code := run(t, exe, in)
+	if code != 0 || !strings.Contains(stdout, "mov,mp4") || !strings.Contains(stdout, "video h264 320x240 30 fps") ||
+		!strings.Contains(stdout, "audio aac 48000 Hz 1 ch") {
+		t.Fatalf("exit %d:\n%s%s", code, stdout, stderr)
+	}
+	_, stderr, code = run(t, exe, filepath.Join(t.TempDir(), "missing.mp4"))
+	if code != 1 || !strings.Contains(stderr, "missing.mp4") {
+		t.Fatalf("missing file: exit %d: %s", code, stderr)
+	}
+}
