@@ -46,9 +46,6 @@ func main() {
 
 var codecs = map[string]frame.Format{"h264": frame.H264, "h265": frame.H265, "vp8": frame.VP8, "vp9": frame.VP9, "av1": frame.AV1, "opus": frame.Opus, "aac": frame.AAC}
 
-// parsers make encoded frames ready for a muxer.
-var parsers = map[frame.Format]string{frame.H264: "h264parse", frame.H265: "h265parse", frame.AV1: "av1parse", frame.AAC: "aacparse", frame.Opus: "opusparse"}
-
 var muxers = map[string]struct {
 	element string
 	video   []frame.Format
@@ -144,7 +141,7 @@ func run() error {
 }
 
 func parserFor(f frame.Format) string {
-	if p, ok := parsers[f]; ok && gst.HasElement(p) {
+	if p, ok := cli.GstParsers[f]; ok && gst.HasElement(p) {
 		return p
 	}
 	return "identity"

@@ -29,12 +29,16 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/spinorml/streamer/examples/internal/cli"
 	"github.com/spinorml/streamer/ffmpeg"
 	"github.com/spinorml/streamer/frame"
+	"github.com/spinorml/streamer/gst"
 	"github.com/spinorml/streamer/stream"
 )
 
@@ -54,6 +58,7 @@ type config struct {
 	width, height      int
 	realtime           bool
 	loglevel           string
+	backend            string
 }
 
 var errPrinted = errors.New("bad flags")
@@ -77,6 +82,7 @@ func parseFlags(args []string) (config, error) {
 	size := fs.String("size", "", "scale the video to WxH")
 	fs.BoolVar(&c.realtime, "re", false, "read the input at its real rate")
 	fs.StringVar(&c.loglevel, "loglevel", "warning", "what FFmpeg prints: quiet, error, warning, info, verbose, debug")
+	fs.StringVar(&c.backend, "backend", "ffmpeg", "ffmpeg, or gst (GStreamer: decodebin, gst encoders and muxers; no copy, no -crf/-tune)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: transcode -i IN -o OUT [-vcodec h264] [-acodec aac] [flags]")
 		fs.PrintDefaults()
@@ -97,6 +103,10 @@ func parseFlags(args []string) (config, error) {
 		err = errors.New("missing -o: name the output file or URL")
 	case c.vcodec == "none" && c.acodec == "none":
 		err = errors.New("-vcodec none and -acodec none: nothing to write")
+	case c.backend != "ffmpeg" && c.backend != "gst":
+		err = fmt.Errorf("-backend %q: want ffmpeg or gst", c.backend)
+	case c.backend == "gst" && (c.vcodec == "copy" || c.acodec == "copy"):
+		err = errors.New("copy needs -backend ffmpeg")
 	}
 	for _, k := range []struct{ flag, v string }{{"-vcodec", c.vcodec}, {"-acodec", c.acodec}} {
 		if _, ok := codecs[k.v]; err == nil && !ok && k.v != "copy" && k.v != "none" {
@@ -130,6 +140,43 @@ func run(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	var g *stream.Graph
+	if c.backend == "gst" {
+		g, err = gstGraph(c)
+	} else {
+		g = ffmpegGraph(c)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "transcode:", err)
+		return 1
+	}
+
+	stopProgress := cli.Progress(g, "mux", 0)
+	start := time.Now()
+	err = g.Run(ctx)
+	elapsed := time.Since(start)
+	stopProgress()
+
+	frames := cli.Stage(g, "mux").In
+	what := fmt.Sprintf("%d frames from %s to %s in %v", frames, c.in, c.out, elapsed.Round(time.Millisecond))
+	switch {
+	case err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()):
+		fmt.Fprintf(os.Stderr, "transcode: interrupted: wrote %s (file finished)\n", what)
+		return 130
+	case err != nil:
+		fmt.Fprintf(os.Stderr, "transcode: %v\n(wrote %s)\n", err, what)
+		return 1
+	case frame.Live() != 0:
+		fmt.Fprintf(os.Stderr, "transcode: wrote %s, but %d frame handles leaked\n", what, frame.Live())
+		return 1
+	}
+	fmt.Fprintf(os.Stderr, "transcode: wrote %s\n", what)
+	return 0
+}
+
+// ffmpegGraph is demux → (decode → scale → encode) per stream → mux, all
+// FFmpeg.
+func ffmpegGraph(c config) *stream.Graph {
 	global := ffmpeg.WantsGlobalHeader(c.out, c.format)
 	g := stream.New()
 	vp, ap := ffmpeg.AddDemux(g, "demux", &ffmpeg.Demux{URL: c.in, Realtime: c.realtime}, c.vcodec != "none", c.acodec != "none")
@@ -160,26 +207,55 @@ func run(args []string) int {
 		})
 	}
 	ffmpeg.AddMux(g, "mux", &ffmpeg.Mux{URL: c.out, Format: c.format}, vout, aout)
+	return g
+}
 
-	stopProgress := cli.Progress(g, "mux", 0)
-	start := time.Now()
-	err = g.Run(ctx)
-	elapsed := time.Since(start)
-	stopProgress()
-
-	frames := cli.Stage(g, "mux").In
-	what := fmt.Sprintf("%d frames from %s to %s in %v", frames, c.in, c.out, elapsed.Round(time.Millisecond))
-	switch {
-	case err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()):
-		fmt.Fprintf(os.Stderr, "transcode: interrupted: wrote %s (file finished)\n", what)
-		return 130
-	case err != nil:
-		fmt.Fprintf(os.Stderr, "transcode: %v\n(wrote %s)\n", err, what)
-		return 1
-	case frame.Live() != 0:
-		fmt.Fprintf(os.Stderr, "transcode: wrote %s, but %d frame handles leaked\n", what, frame.Live())
-		return 1
+// gstGraph does the same with GStreamer: decodebin per stream, gst
+// encoders, and a gst muxer chosen by the output's extension.
+func gstGraph(c config) (*stream.Graph, error) {
+	muxer, ok := cli.GstMuxers[strings.ToLower(filepath.Ext(c.out))]
+	if !ok {
+		return nil, fmt.Errorf("-backend gst: -o %q: the extension must be one of .mp4 .mov .mkv .webm .ts", c.out)
 	}
-	fmt.Fprintf(os.Stderr, "transcode: wrote %s\n", what)
-	return 0
+	in := "filesrc location=" + strconv.Quote(c.in) + " ! decodebin"
+	g := stream.New()
+	sink := &gst.MuxSink{Muxer: muxer, Output: "filesink location=" + strconv.Quote(c.out)}
+	var vout *stream.Pipe[frame.Video]
+	var aout *stream.Pipe[frame.Audio]
+	if c.vcodec != "none" {
+		enc, err := gst.NewVideoEncoder(gst.EncoderConfig{Codec: codecs[c.vcodec], Bitrate: int(c.vbitrate), KeyframeInterval: c.gop, Preset: c.preset})
+		if err != nil {
+			return nil, err
+		}
+		desc := in + " ! videoconvert"
+		if c.width > 0 {
+			desc += fmt.Sprintf(" ! videoscale ! video/x-raw,width=%d,height=%d", c.width, c.height)
+		}
+		vout = stream.AddTransform(g, "video-encoder", stream.AddSource(g, "video-decoder", gst.NewSource[frame.Video](desc)), enc)
+		sink.Video = gstParser(codecs[c.vcodec])
+	}
+	if c.acodec != "none" {
+		enc, err := gst.NewAudioEncoder(gst.EncoderConfig{Codec: codecs[c.acodec], Bitrate: int(c.abitrate)})
+		if err != nil {
+			return nil, err
+		}
+		aout = stream.AddTransform(g, "audio-encoder", stream.AddSource(g, "audio-decoder", gst.NewSource[frame.Audio](in+" ! audioconvert ! audioresample")), enc)
+		sink.Audio = gstParser(codecs[c.acodec])
+	}
+	switch {
+	case vout != nil && aout != nil:
+		g.Add("mux", func(ctx context.Context) error { return sink.Run(ctx, vout.In(), aout.In()) }).Reads(vout, aout)
+	case vout != nil:
+		stream.AddSink(g, "mux", vout, gst.NewSink[frame.Video](sink.Video+" ! "+muxer+" ! "+sink.Output))
+	default:
+		stream.AddSink(g, "mux", aout, gst.NewSink[frame.Audio](sink.Audio+" ! "+muxer+" ! "+sink.Output))
+	}
+	return g, nil
+}
+
+func gstParser(f frame.Format) string {
+	if p, ok := cli.GstParsers[f]; ok && gst.HasElement(p) {
+		return p
+	}
+	return "identity"
 }

@@ -47,6 +47,10 @@ func TestTranscode(t *testing.T) {
 			"h264|320|240|30\naac|44100|"},
 		{[]string{"-o", filepath.Join(dir, "out.ts"), "-vcodec", "h264", "-acodec", "none", "-crf", "30", "-gop", "10"},
 			"h264|320|240|30"},
+		{[]string{"-o", filepath.Join(dir, "gst.webm"), "-backend", "gst", "-vcodec", "vp9", "-acodec", "opus", "-size", "160x120"},
+			"vp9|160|120|30\nopus|48000|"},
+		{[]string{"-o", filepath.Join(dir, "gst.mp4"), "-backend", "gst", "-vcodec", "h264", "-acodec", "none", "-preset", "ultrafast"},
+			"h264|320|240|30"},
 	}
 	for _, c := range cases {
 		if code := run(append([]string{"-i", in}, c.args...)); code != 0 {
@@ -64,5 +68,8 @@ func TestTranscode(t *testing.T) {
 	}
 	if code := run([]string{"-i", in, "-o", filepath.Join(dir, "x.mkv"), "-vcodec", "mpeg9"}); code != 2 {
 		t.Errorf("unknown codec: exit %d, want 2", code)
+	}
+	if code := run([]string{"-i", in, "-o", filepath.Join(dir, "x.mkv"), "-backend", "gst", "-vcodec", "copy"}); code != 2 {
+		t.Errorf("copy with gst: exit %d, want 2", code)
 	}
 }

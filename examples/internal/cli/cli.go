@@ -94,3 +94,13 @@ func Progress(g *stream.Graph, name string, total int) (stop func()) {
 		wg.Wait()
 	}
 }
+
+// GstParsers name the GStreamer parser that readies each encoded format for
+// a muxer; formats without one pass through identity.
+var GstParsers = map[frame.Format]string{
+	frame.H264: "h264parse", frame.H265: "h265parse", frame.AV1: "av1parse",
+	frame.AAC: "aacparse", frame.Opus: "opusparse",
+}
+
+// GstMuxers name the GStreamer muxer for each file extension.
+var GstMuxers = map[string]string{".mp4": "mp4mux", ".mov": "qtmux", ".mkv": "matroskamux", ".webm": "webmmux", ".ts": "mpegtsmux"}
