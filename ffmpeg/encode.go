@@ -188,7 +188,10 @@ func (e *encoder[T]) open(f *C.AVFrame, dur time.Duration) error {
 		if fr.Num <= 0 || fr.Den <= 0 {
 			fr = rateOf(dur)
 		}
-		e.tb = frame.Rational{Num: fr.Den, Den: fr.Num}
+		// A 90 kHz time base, as MPEG uses, rather than 1/fps: variable
+		// frame rate input keeps its timestamps (the frame rate is set
+		// apart, for rate control).
+		e.tb = frame.Rational{Num: 1, Den: 90000}
 		e.frameD = time.Duration(int64(time.Second) * int64(fr.Den) / int64(fr.Num))
 		cc.SetWidth(int(f.width))
 		cc.SetHeight(int(f.height))

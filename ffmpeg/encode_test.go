@@ -5,6 +5,7 @@ package ffmpeg_test
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -47,7 +48,7 @@ func TestEncoderGOPAndGlobalHeader(t *testing.T) {
 		t.Errorf("%d keyframes, want 3 with GOP 10", keys)
 	}
 	c := fs[0].Codec
-	if len(c.Extradata) == 0 || c.FrameRate != (frame.Rational{Num: 30, Den: 1}) || c.TimeBase != (frame.Rational{Num: 1, Den: 30}) {
+	if len(c.Extradata) == 0 || c.FrameRate != (frame.Rational{Num: 30, Den: 1}) || c.TimeBase != (frame.Rational{Num: 1, Den: 90000}) {
 		t.Errorf("codec %+v", c)
 	}
 	// Without a global header the headers are in the stream.
@@ -142,5 +143,42 @@ func TestDecodeCPUPackets(t *testing.T) {
 	}
 	if got := frame.CopiedBytes() - copied; got != packetBytes {
 		t.Errorf("copied %d bytes, want %d (each packet once)", got, packetBytes)
+	}
+}
+
+// Variable frame rate input keeps its timestamps through the encoder and a
+// muxer: the encoder's time base is 90 kHz, not 1/fps.
+func TestEncoderKeepsVariableFrameRate(t *testing.T) {
+	noLeaks(t)
+	var want []time.Duration
+	t0 := time.Duration(0)
+	for i := range 30 {
+		want = append(want, t0)
+		if i < 15 {
+			t0 += 40 * time.Millisecond // 25 fps
+		} else {
+			t0 += 100 * time.Millisecond // then 10 fps
+		}
+	}
+	n := 0
+	vfr := stage.Map(func(_ context.Context, v V) (V, error) {
+		v.PTS, v.DTS = want[n], want[n]
+		v.Duration = 40 * time.Millisecond
+		n++
+		return v, nil
+	})
+	out := &stage.Collect[V]{}
+	defer out.Release()
+	enc := &ffmpeg.Encoder[V]{Format: frame.H264, Preset: "ultrafast"}
+	if err := stream.Connect[V](&stage.Pattern{Width: 160, Height: 120, Frames: 30}, stream.Via(vfr, enc), out).Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var got []time.Duration
+	for _, v := range out.Frames() {
+		got = append(got, v.PTS)
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Fatalf("encoded PTS %v, want %v", got, want)
 	}
 }
