@@ -314,7 +314,7 @@ func (d *Demux) Run(ctx context.Context, video stage.Out[frame.Video], audio sta
 	var end time.Duration    // the latest packet end of any stream
 	var offset time.Duration // added to timestamps: the length of the passes before
 	loops := d.Loop
-	var pace pacer
+	var pace stage.Pacer
 	pkt := C.av_packet_alloc()
 	defer func() { C.av_packet_free(&pkt) }()
 	for {
@@ -381,7 +381,7 @@ func (d *Demux) Run(ctx context.Context, video stage.Out[frame.Video], audio sta
 		dts += offset
 		end = max(end, pts+dur)
 		key := pkt.flags&C.AV_PKT_FLAG_KEY != 0
-		if d.Realtime && !pace.wait(ctx, dts) {
+		if d.Realtime && !pace.Wait(ctx, dts) {
 			C.av_packet_unref(pkt)
 			return ctx.Err()
 		}
@@ -489,33 +489,4 @@ func codecIDOf(c *frame.Codec) (astiav.CodecID, bool) {
 		return id, true
 	}
 	return 0, false
-}
-
-// pacer holds a stage to wall-clock time: wait returns when ts has elapsed
-// since the first call, or false when ctx is cancelled first.
-type pacer struct {
-	start time.Time
-	timer *time.Timer
-}
-
-func (p *pacer) wait(ctx context.Context, ts time.Duration) bool {
-	if p.start.IsZero() {
-		p.start = time.Now().Add(-ts)
-	}
-	d := time.Until(p.start.Add(ts))
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	if p.timer == nil {
-		p.timer = time.NewTimer(d)
-	} else {
-		p.timer.Reset(d)
-	}
-	select {
-	case <-ctx.Done():
-		p.timer.Stop()
-		return false
-	case <-p.timer.C:
-		return true
-	}
 }

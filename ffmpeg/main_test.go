@@ -14,6 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/spinorml/streamer/frame"
+	"github.com/spinorml/streamer/stage/stagetest"
 )
 
 var mediaDir string
@@ -31,15 +32,7 @@ type V = frame.Video
 type A = frame.Audio
 
 // noLeaks fails the test if frame handles made during it are still alive.
-func noLeaks(t testing.TB) {
-	t.Helper()
-	live := frame.Live()
-	t.Cleanup(func() {
-		if got := frame.Live(); got != live {
-			t.Errorf("%d frame handles leaked", got-live)
-		}
-	})
-}
+func noLeaks(t testing.TB) { t.Helper(); stagetest.NoLeaks(t) }
 
 var mediaMu sync.Mutex
 

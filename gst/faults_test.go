@@ -3,10 +3,6 @@
 package gst_test
 
 import (
-	"context"
-	"errors"
-	"fmt"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -53,42 +49,5 @@ func TestGstFaultsAtEveryPosition(t *testing.T) {
 		stream.AddSink(g, "side", branches[1], side)
 		return g, names[pos], true
 	}
-	var worst time.Duration
-	runs := 0
-	for pos := 0; ; pos++ {
-		if _, _, ok := build(pos, stagetest.Fault{}); !ok {
-			break
-		}
-		for _, cancel := range []bool{false, true} {
-			t.Run(fmt.Sprintf("%d/cancel=%v", pos, cancel), func(t *testing.T) {
-				noLeaks(t)
-				ctx, stop := context.WithCancel(context.Background())
-				defer stop()
-				var hitAt atomic.Int64
-				f := stagetest.Fault{K: 10, OnHit: func() { hitAt.Store(time.Now().UnixNano()) }}
-				if cancel {
-					f.Cancel = stop
-				}
-				g, name, _ := build(pos, f)
-				err := g.Run(ctx)
-				if hitAt.Load() == 0 {
-					t.Fatalf("the fault never happened: %v", err)
-				}
-				took := time.Since(time.Unix(0, hitAt.Load()))
-				worst = max(worst, took)
-				runs++
-				if took > 2*time.Second {
-					t.Errorf("Run returned %v after the fault", took)
-				}
-				var se *stream.StageError
-				if cancel && !errors.Is(err, context.Canceled) {
-					t.Errorf("cancelled: %v", err)
-				}
-				if !cancel && (!errors.As(err, &se) || se.Stage != name || !errors.Is(err, stagetest.ErrInjected)) {
-					t.Errorf("failing %s: %v", name, err)
-				}
-			})
-		}
-	}
-	t.Logf("%d gst graph x position x fault runs; slowest return after a fault: %v", runs, worst)
+	stagetest.FaultMatrix(t, build, []int{10}, 2*time.Second)
 }

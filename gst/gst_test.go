@@ -92,15 +92,7 @@ type V = frame.Video
 type A = frame.Audio
 
 // noLeaks fails the test if frame handles made during it are still alive.
-func noLeaks(t *testing.T) {
-	t.Helper()
-	live := frame.Live()
-	t.Cleanup(func() {
-		if got := frame.Live(); got != live {
-			t.Errorf("%d frame handles leaked", got-live)
-		}
-	})
-}
+func noLeaks(t testing.TB) { t.Helper(); stagetest.NoLeaks(t) }
 
 // noCopies fails the test if frame bytes were copied during it.
 func noCopies(t *testing.T) {

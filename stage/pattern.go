@@ -11,18 +11,21 @@ import (
 	"github.com/spinorml/streamer/frame"
 )
 
-// pacer holds a stage to wall-clock time: wait returns when pts has elapsed
-// since the first call, or false when ctx is cancelled first.
-type pacer struct {
+// Pacer holds a stage to wall-clock time, as ffmpeg's -re or a synced sink
+// does. The zero Pacer is ready; it is not safe for concurrent use.
+type Pacer struct {
 	start time.Time
 	timer *time.Timer
 }
 
-func (p *pacer) wait(ctx context.Context, pts time.Duration) bool {
+// Wait returns true once t has elapsed in wall-clock time since the first
+// call (whose t is the origin), at once when it already has, and false when
+// ctx is cancelled first.
+func (p *Pacer) Wait(ctx context.Context, t time.Duration) bool {
 	if p.start.IsZero() {
-		p.start = time.Now().Add(-pts)
+		p.start = time.Now().Add(-t)
 	}
-	d := time.Until(p.start.Add(pts))
+	d := time.Until(p.start.Add(t))
 	if d <= 0 {
 		return ctx.Err() == nil
 	}
@@ -96,7 +99,7 @@ func (p *Pattern) Run(ctx context.Context, out Out[frame.Video]) error {
 		rowU[x], rowV[x] = b[0], b[1]
 	}
 	box := min(max(min(w, h)/8, 2), w, h)
-	var pace pacer
+	var pace Pacer
 	for n := int64(0); p.Frames <= 0 || n < int64(p.Frames); n++ {
 		v := pool.Get()
 		planes, _ := v.Data.Planes(ctx)
@@ -122,7 +125,7 @@ func (p *Pattern) Run(ctx context.Context, out Out[frame.Video]) error {
 		v.DTS = v.PTS
 		v.Duration = frameTime(n+1, fps) - v.PTS
 		v.Keyframe = true
-		if p.Live && !pace.wait(ctx, v.PTS) {
+		if p.Live && !pace.Wait(ctx, v.PTS) {
 			v.Release()
 			return ctx.Err()
 		}
@@ -200,7 +203,7 @@ func (s *Sine) Run(ctx context.Context, out Out[frame.Audio]) error {
 	}
 	r := frame.Rational{Num: rate, Den: 1}
 	step := 2 * math.Pi * freq / float64(rate)
-	var pace pacer
+	var pace Pacer
 	for n := int64(0); s.Frames <= 0 || n < int64(s.Frames); n++ {
 		d := pool.Get()
 		planes, _ := d.Planes(ctx)
@@ -225,7 +228,7 @@ func (s *Sine) Run(ctx context.Context, out Out[frame.Audio]) error {
 		a.PTS = frameTime(first, r)
 		a.DTS = a.PTS
 		a.Duration = frameTime(first+int64(ns), r) - a.PTS
-		if s.Live && !pace.wait(ctx, a.PTS) {
+		if s.Live && !pace.Wait(ctx, a.PTS) {
 			a.Release()
 			return ctx.Err()
 		}

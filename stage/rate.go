@@ -50,12 +50,12 @@ func (r *Rate) Run(ctx context.Context, in In[frame.Video], out Out[frame.Video]
 		start   time.Duration // PTS of output slot 0: the first input frame's
 		slot    int64         // index of the next output slot
 		next    time.Duration // its PTS, start + slot/FPS, computed exactly (a sum of steps drifts)
-		pace    pacer
+		pace    Pacer
 		emitted bool // whether held was sent at least once
 	)
 	// emit sends held with PTS t and reports false when the run must stop.
 	emit := func(t time.Duration) bool {
-		if r.Pace && !pace.wait(ctx, t) {
+		if r.Pace && !pace.Wait(ctx, t) {
 			return false
 		}
 		if emitted {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/spinorml/streamer/frame"
 	"github.com/spinorml/streamer/stage"
+	"github.com/spinorml/streamer/stage/stagetest"
 	"github.com/spinorml/streamer/stream"
 )
 
@@ -23,15 +24,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // noLeaks fails the test if frame handles made during it are still alive
 // when it ends.
-func noLeaks(t *testing.T) {
-	t.Helper()
-	live := frame.Live()
-	t.Cleanup(func() {
-		if got := frame.Live(); got != live {
-			t.Errorf("%d frame handles leaked", got-live)
-		}
-	})
-}
+func noLeaks(t testing.TB) { t.Helper(); stagetest.NoLeaks(t) }
 
 type V = frame.Video
 

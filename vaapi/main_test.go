@@ -11,6 +11,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/spinorml/streamer/frame"
+	"github.com/spinorml/streamer/stage/stagetest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -21,15 +22,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // noLeaks fails the test if frame handles made during it are still alive
 // when it ends.
-func noLeaks(t *testing.T) {
-	t.Helper()
-	live := frame.Live()
-	t.Cleanup(func() {
-		if got := frame.Live(); got != live {
-			t.Errorf("frame.Live() = %d at the end, want %d: %d handles leaked", got, live, got-live)
-		}
-	})
-}
+func noLeaks(t testing.TB) { t.Helper(); stagetest.NoLeaks(t) }
 
 // setVar sets *p to v for the rest of the test.
 func setVar[T any](t *testing.T, p *T, v T) {

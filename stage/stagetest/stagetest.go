@@ -9,10 +9,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/spinorml/streamer/frame"
 	"github.com/spinorml/streamer/stage"
+	"github.com/spinorml/streamer/stream"
 )
 
 // NoLeaks fails t, when it ends, if frame handles made during it are still
@@ -168,3 +171,57 @@ type sink[T frame.Frame] struct {
 
 func (s *sink[T]) Name() string                                  { return s.name }
 func (s *sink[T]) Run(ctx context.Context, in stage.In[T]) error { return s.run(ctx, in) }
+
+// Build makes a graph with the fault f injected at position pos and returns
+// the graph, the name of the faulted stage, and false when pos is past the
+// last position.
+type Build func(pos int, f Fault) (g *stream.Graph, stage string, ok bool)
+
+// FaultMatrix runs the graph of build at every position, failing and
+// cancelling at each frame of ks, and checks that Run returns the injected
+// error as a *stream.StageError naming the stage (or context.Canceled),
+// within limit of the fault, with every frame released. It logs the number
+// of runs and the slowest return.
+func FaultMatrix(t *testing.T, build Build, ks []int, limit time.Duration) {
+	t.Helper()
+	var worst time.Duration
+	runs := 0
+	for pos := 0; ; pos++ {
+		if _, _, ok := build(pos, Fault{}); !ok {
+			break
+		}
+		for _, cancel := range []bool{false, true} {
+			for _, k := range ks {
+				t.Run(fmt.Sprintf("%d/cancel=%v/k=%d", pos, cancel, k), func(t *testing.T) {
+					NoLeaks(t)
+					ctx, stop := context.WithCancel(context.Background())
+					defer stop()
+					var hitAt atomic.Int64
+					f := Fault{K: k, OnHit: func() { hitAt.Store(time.Now().UnixNano()) }}
+					if cancel {
+						f.Cancel = stop
+					}
+					g, name, _ := build(pos, f)
+					err := g.Run(ctx)
+					if hitAt.Load() == 0 {
+						t.Fatalf("the fault never happened: %v", err)
+					}
+					took := time.Since(time.Unix(0, hitAt.Load()))
+					worst = max(worst, took)
+					runs++
+					if took > limit {
+						t.Errorf("Run returned %v after the fault", took)
+					}
+					var se *stream.StageError
+					if cancel && !errors.Is(err, context.Canceled) {
+						t.Errorf("cancelled: Run returned %v", err)
+					}
+					if !cancel && (!errors.As(err, &se) || se.Stage != name || !errors.Is(err, ErrInjected)) {
+						t.Errorf("failing %s: Run returned %v", name, err)
+					}
+				})
+			}
+		}
+	}
+	t.Logf("%d graph x position x fault runs; slowest return after a fault: %v", runs, worst)
+}
