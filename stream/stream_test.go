@@ -423,3 +423,39 @@ func TestFailureStopsASourceThatOnlyWaitsOnCtx(t *testing.T) {
 		t.Fatal("Run hung: the failing sink drained before cancelling")
 	}
 }
+
+// A slow sink under the Block policy holds the source back: with 1080p
+// frames (3 MB each), the heap stays within what the links and stages can
+// hold, however many frames pass.
+func TestBackpressureBoundsMemory(t *testing.T) {
+	noLeaks(t)
+	const frameBytes = 1920 * 1080 * 3 / 2
+	runtime.GC()
+	var base runtime.MemStats
+	runtime.ReadMemStats(&base)
+	var peak uint64
+	slow := stage.SinkFunc[V](func(ctx context.Context, in stage.In[V]) error {
+		n := 0
+		for v := range in.All() {
+			v.Release()
+			if n++; n%10 == 0 {
+				var m runtime.MemStats
+				runtime.ReadMemStats(&m)
+				peak = max(peak, m.HeapInuse)
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		return nil
+	})
+	src := &stage.Pattern{Width: 1920, Height: 1080, Frames: 200}
+	if err := stream.Connect(src, stream.Via(stage.Pass[V](), stage.Pass[V]()), slow, stream.Capacity(2)).Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// In flight at most: 3 links x 2 frames, one frame in each of 4 stages,
+	// and the pool's spares; 200 frames would be 622 MB.
+	grown := int64(peak) - int64(base.HeapInuse)
+	t.Logf("heap grew by %.1f MB (%.1f frames) while 200 frames of 1080p passed", float64(grown)/1e6, float64(grown)/frameBytes)
+	if grown > 40*frameBytes { // room for garbage between GCs (sync.Pool drops buffers under -race)
+		t.Fatalf("heap grew by %d MB: backpressure does not bound memory", grown>>20)
+	}
+}
