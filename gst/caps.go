@@ -4,6 +4,7 @@ package gst
 
 /*
 #include "shim.h"
+#include <stdlib.h>
 */
 import "C"
 
@@ -112,6 +113,10 @@ func parseCaps(caps *C.GstCaps) (*capsInfo, error) {
 			}
 		}
 		ci.nplanes = int(sc.n_planes)
+		if ci.nplanes == 0 && ci.format != frame.FormatUnknown {
+			// gst_video_info_from_caps refused them: sizes that overflow.
+			return nil, fmt.Errorf("gst: caps %s have no valid raw video layout", ci.str)
+		}
 		for i := range 4 {
 			ci.offsets[i], ci.strides[i] = int(sc.offset[i]), int(sc.stride[i])
 		}
@@ -254,4 +259,25 @@ func withCodecData(s string, f facts) string {
 		return "audio/mpeg,mpegversion=4,stream-format=raw" + data
 	}
 	return s
+}
+
+// parseCapsString reads a caps string as streamer reads negotiated caps. It
+// reports false when GStreamer does not parse it or the caps are not fixed
+// (streamer only ever reads negotiated caps). The fuzz target uses it.
+func parseCapsString(s string) (*capsInfo, bool, error) {
+	if strings.IndexByte(s, 0) >= 0 {
+		return nil, false, nil
+	}
+	cs := C.CString(s)
+	defer C.free(unsafe.Pointer(cs))
+	caps := C.gst_caps_from_string(cs)
+	if caps == nil {
+		return nil, false, nil
+	}
+	defer C.gst_caps_unref(caps)
+	if C.gst_caps_is_fixed(caps) == 0 {
+		return nil, false, nil
+	}
+	ci, err := parseCaps(caps)
+	return ci, true, err
 }
