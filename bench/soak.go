@@ -71,8 +71,10 @@ func runSoak(args []string) error {
 	sample := func(fit bool) {
 		r := rssMB()
 		t := time.Since(start)
-		fmt.Printf("soak: t=%-6v rss=%.1fMB goroutines=%d live=%d frames=%d preview=%d\n",
-			t.Round(time.Second), r, runtime.NumGoroutine(), frame.Live(), sink.Count(), preview.Count())
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		fmt.Printf("soak: t=%-6v rss=%.1fMB go-heap=%.1fMB goroutines=%d live=%d frames=%d preview=%d\n",
+			t.Round(time.Second), r, float64(ms.HeapInuse)/1e6, runtime.NumGoroutine(), frame.Live(), sink.Count(), preview.Count())
 		if fit && t >= *warmup {
 			ts, rss = append(ts, t.Minutes()), append(rss, r)
 		}

@@ -39,6 +39,12 @@ type puller[T frame.Frame] struct {
 	el *C.GstElement
 	ci *capsInfo
 	mk func(d *FrameData, ci *capsInfo, bi *C.streamer_buffer_info, ts *C.streamer_times) T
+	// What each pull fills in. Locals passed to C escape to the heap (four
+	// allocations a frame); fields of the puller are allocated once.
+	buf  *C.GstBuffer
+	caps *C.GstCaps
+	ts   C.streamer_times
+	bi   C.streamer_buffer_info
 }
 
 // newPuller finds the appsink called name in p, restricts its caps to what
@@ -122,10 +128,7 @@ func mkAudio(d *FrameData, ci *capsInfo, bi *C.streamer_buffer_info, ts *C.strea
 func (pl *puller[T]) pull(ctx context.Context) (T, bool, error) {
 	var zero T
 	for {
-		var buf *C.GstBuffer
-		var caps *C.GstCaps
-		var ts C.streamer_times
-		switch C.streamer_pull((*C.GstAppSink)(unsafe.Pointer(pl.el)), &buf, &caps, &ts) {
+		switch C.streamer_pull((*C.GstAppSink)(unsafe.Pointer(pl.el)), &pl.buf, &pl.caps, &pl.ts) {
 		case 0:
 			if ctx.Err() != nil {
 				return zero, false, ctx.Err()
@@ -141,6 +144,7 @@ func (pl *puller[T]) pull(ctx context.Context) (T, bool, error) {
 		case -1:
 			continue // a sample without a buffer (caps only)
 		}
+		buf, caps := pl.buf, pl.caps
 		if pl.ci == nil || caps != pl.ci.caps {
 			ci, err := parseCaps(caps)
 			if err != nil {
@@ -154,9 +158,8 @@ func (pl *puller[T]) pull(ctx context.Context) (T, bool, error) {
 		if caps != nil {
 			C.gst_caps_unref(caps)
 		}
-		var bi C.streamer_buffer_info
-		C.streamer_buffer_read(buf, &bi)
-		return pl.mk(newFrameData(buf, pl.ci, &bi), pl.ci, &bi, &ts), true, nil
+		C.streamer_buffer_read(buf, &pl.bi)
+		return pl.mk(newFrameData(buf, pl.ci, &pl.bi), pl.ci, &pl.bi, &pl.ts), true, nil
 	}
 }
 
