@@ -23,7 +23,7 @@ func refFrame(src *C.AVFrame) (*C.AVFrame, error) {
 		return nil, errors.New("ffmpeg: out of memory for a frame")
 	}
 	if err := avErr(C.av_frame_ref(f, src)); err != nil {
-		C.av_frame_free(&f)
+		C.sm_frame_free(f)
 		return nil, fmt.Errorf("ffmpeg: frame reference: %w", err)
 	}
 	return f, nil
@@ -67,7 +67,7 @@ func videoFrameOf(ctx context.Context, v frame.Video) (*C.AVFrame, error) {
 		dst := unsafe.Slice((*byte)(unsafe.Pointer(f.data[i])), ds*rows)
 		n := min(tight[i], ss, ds)
 		if (rows-1)*ss+n > len(src) {
-			C.av_frame_free(&f)
+			C.sm_frame_free(f)
 			return nil, fmt.Errorf("ffmpeg: %v plane %d has %d bytes, want %d rows of stride %d", v.Format, i, len(src), rows, ss)
 		}
 		for r := range rows {
@@ -110,7 +110,7 @@ func audioFrameOf(ctx context.Context, a frame.Audio) (*C.AVFrame, error) {
 	ptrs := unsafe.Slice(f.extended_data, want)
 	for i, p := range planes {
 		if len(p) < per {
-			C.av_frame_free(&f)
+			C.sm_frame_free(f)
 			return nil, fmt.Errorf("ffmpeg: %v plane %d has %d bytes, want %d", a.Format, i, len(p), per)
 		}
 		copy(unsafe.Slice((*byte)(unsafe.Pointer(ptrs[i])), per), p[:per])

@@ -39,6 +39,7 @@ type FrameData struct {
 	planes [4][]byte
 	n      int
 	extra  [][]byte // planar audio with more than 4 channels
+	sizes  [4]C.int64_t
 }
 
 var dataPool = sync.Pool{New: func() any { return new(FrameData) }}
@@ -58,12 +59,13 @@ func packetData(pkt *C.AVPacket) *FrameData {
 
 // videoData takes over a raw video AVFrame.
 func videoData(f *C.AVFrame) (*FrameData, error) {
-	var sizes [4]C.int64_t
+	d := dataPool.Get().(*FrameData)
+	sizes := &d.sizes // in the pooled FrameData: a local passed to C would be a heap allocation a frame
 	n := int(C.sm_video_plane_sizes(f, &sizes[0]))
 	if n < 0 {
+		dataPool.Put(d)
 		return nil, fmt.Errorf("ffmpeg: plane sizes of a %s frame: %w", pixFmtName(f.format), astiav.Error(n))
 	}
-	d := dataPool.Get().(*FrameData)
 	d.frm = f
 	for i := range n {
 		if f.data[i] == nil || f.linesize[i] <= 0 {
@@ -285,7 +287,7 @@ func packetOf(ctx context.Context, d frame.Data) (*C.AVPacket, error) {
 			return nil, fmt.Errorf("ffmpeg: out of memory for a packet")
 		}
 		if err := avErr(C.av_packet_ref(p, fd.pkt)); err != nil {
-			C.av_packet_free(&p)
+			C.sm_packet_free(p)
 			return nil, fmt.Errorf("ffmpeg: packet reference: %w", err)
 		}
 		return p, nil

@@ -212,7 +212,7 @@ func (dec *Decoder[T]) Run(ctx context.Context, in stage.In[T], out stage.Out[T]
 			pkt.flags |= C.AV_PKT_FLAG_KEY
 		}
 		ret := C.avcodec_send_packet(d.c, pkt)
-		C.av_packet_free(&pkt)
+		C.sm_packet_free(pkt)
 		if ret < 0 && ret != C.int(astiav.ErrEagain) {
 			if err := d.fail(fmt.Errorf("ffmpeg: decoder %s: packet at %v: %w", d.name, pts, avErr(ret))); err != nil {
 				return err
@@ -237,7 +237,7 @@ func (dec *Decoder[T]) Run(ctx context.Context, in stage.In[T], out stage.Out[T]
 		f := C.av_frame_alloc()
 		ret := C.sm_resample(&d.swr, nil, f, d.swrFmt, d.swrRate, d.swrCh)
 		if ret < 0 || f.nb_samples <= 0 {
-			C.av_frame_free(&f)
+			C.sm_frame_free(f)
 			if ret < 0 {
 				return fmt.Errorf("ffmpeg: decoder %s: flush the sample converter: %w", d.name, avErr(ret))
 			}
@@ -276,7 +276,7 @@ func (d *decoder[T]) receive(ctx context.Context, out stage.Out[T]) error {
 		}
 		f := d.recv
 		if d.recv = C.av_frame_alloc(); d.recv == nil {
-			C.av_frame_free(&f)
+			C.sm_frame_free(f)
 			return fmt.Errorf("ffmpeg: decoder %s: out of memory", d.name)
 		}
 		var v T
@@ -318,22 +318,22 @@ func (d *decoder[T]) video(f *C.AVFrame) (frame.Video, error) {
 		}
 		pf, ok := pixOfFormat(want)
 		if !ok {
-			C.av_frame_free(&f)
+			C.sm_frame_free(f)
 			return frame.Video{}, fmt.Errorf("ffmpeg: decoder %s: cannot convert to %v", d.name, want)
 		}
 		g := C.av_frame_alloc()
 		ret := C.sm_scale(&d.sws, f, g, f.width, f.height, C.int(pf))
 		from := pixFmtName(f.format)
-		C.av_frame_free(&f)
+		C.sm_frame_free(f)
 		if ret < 0 {
-			C.av_frame_free(&g)
+			C.sm_frame_free(g)
 			return frame.Video{}, fmt.Errorf("ffmpeg: decoder %s: convert %s to %v: %w", d.name, from, want, avErr(ret))
 		}
 		f, format = g, want
 	}
 	fd, err := videoData(f)
 	if err != nil {
-		C.av_frame_free(&f)
+		C.sm_frame_free(f)
 		return frame.Video{}, err
 	}
 	if dur <= 0 && d.codec.FrameRate.Num > 0 {
@@ -359,7 +359,7 @@ func (d *decoder[T]) audio(f *C.AVFrame) (frame.Audio, error) {
 		}
 		sf, ok := sampleOfFormat(want)
 		if !ok {
-			C.av_frame_free(&f)
+			C.sm_frame_free(f)
 			return frame.Audio{}, fmt.Errorf("ffmpeg: decoder %s: cannot convert to %v", d.name, want)
 		}
 		g := C.av_frame_alloc()
@@ -368,9 +368,9 @@ func (d *decoder[T]) audio(f *C.AVFrame) (frame.Audio, error) {
 			d.swrFmt, d.swrRate, d.swrCh = C.int(sf), f.sample_rate, f.ch_layout.nb_channels
 		}
 		ret := C.sm_resample(&d.swr, f, g, d.swrFmt, d.swrRate, d.swrCh)
-		C.av_frame_free(&f)
+		C.sm_frame_free(f)
 		if ret < 0 {
-			C.av_frame_free(&g)
+			C.sm_frame_free(g)
 			return frame.Audio{}, fmt.Errorf("ffmpeg: decoder %s: convert %s to %v: %w", d.name, from, want, avErr(ret))
 		}
 		f, format = g, want

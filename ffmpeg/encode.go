@@ -357,7 +357,7 @@ func (enc *Encoder[T]) Run(ctx context.Context, in stage.In[T], out stage.Out[T]
 		}
 		if e.cc == nil {
 			if err := e.open(f, dur); err != nil {
-				C.av_frame_free(&f)
+				C.sm_frame_free(f)
 				return err
 			}
 			e.start = pts
@@ -375,7 +375,7 @@ func (enc *Encoder[T]) Run(ctx context.Context, in stage.In[T], out stage.Out[T]
 			if ret := C.sm_resample(&e.swr, nil, g, e.sampFmt, C.int(e.rate), C.int(e.ch)); ret >= 0 && g.nb_samples > 0 {
 				C.av_audio_fifo_write(e.fifo, (*unsafe.Pointer)(unsafe.Pointer(g.extended_data)), g.nb_samples)
 			}
-			C.av_frame_free(&g)
+			C.sm_frame_free(g)
 		}
 		if err := e.drainFIFO(ctx, out, true); err != nil {
 			return err
@@ -393,9 +393,9 @@ func (e *encoder[T]) encode(ctx context.Context, f *C.AVFrame, pts time.Duration
 		if f.format != e.pixFmt || f.width != e.c.width || f.height != e.c.height {
 			g := C.av_frame_alloc()
 			ret := C.sm_scale(&e.sws, f, g, e.c.width, e.c.height, e.pixFmt)
-			C.av_frame_free(&f)
+			C.sm_frame_free(f)
 			if ret < 0 {
-				C.av_frame_free(&g)
+				C.sm_frame_free(g)
 				return fmt.Errorf("ffmpeg: encoder %s: convert to %s: %w", e.name, pixFmtName(e.pixFmt), avErr(ret))
 			}
 			f = g
@@ -412,9 +412,9 @@ func (e *encoder[T]) encode(ctx context.Context, f *C.AVFrame, pts time.Duration
 	if f.format != e.sampFmt || int(f.sample_rate) != e.rate || e.swr != nil {
 		g := C.av_frame_alloc()
 		ret := C.sm_resample(&e.swr, f, g, e.sampFmt, C.int(e.rate), C.int(e.ch))
-		C.av_frame_free(&f)
+		C.sm_frame_free(f)
 		if ret < 0 {
-			C.av_frame_free(&g)
+			C.sm_frame_free(g)
 			return fmt.Errorf("ffmpeg: encoder %s: convert audio: %w", e.name, avErr(ret))
 		}
 		f = g
@@ -427,11 +427,11 @@ func (e *encoder[T]) encode(ctx context.Context, f *C.AVFrame, pts time.Duration
 	if f.nb_samples > 0 {
 		ret := C.av_audio_fifo_write(e.fifo, (*unsafe.Pointer)(unsafe.Pointer(f.extended_data)), f.nb_samples)
 		if ret < 0 {
-			C.av_frame_free(&f)
+			C.sm_frame_free(f)
 			return fmt.Errorf("ffmpeg: encoder %s: audio FIFO: %w", e.name, avErr(ret))
 		}
 	}
-	C.av_frame_free(&f)
+	C.sm_frame_free(f)
 	return e.drainFIFO(ctx, out, false)
 }
 
@@ -464,7 +464,7 @@ func (e *encoder[T]) drainFIFO(ctx context.Context, out stage.Out[T], end bool) 
 // send takes over f, sends it to the encoder and passes on what comes out.
 func (e *encoder[T]) send(ctx context.Context, f *C.AVFrame, out stage.Out[T]) error {
 	ret := C.avcodec_send_frame(e.c, f)
-	C.av_frame_free(&f)
+	C.sm_frame_free(f)
 	if ret < 0 {
 		return fmt.Errorf("ffmpeg: encoder %s: %w", e.name, avErr(ret))
 	}
@@ -480,11 +480,11 @@ func (e *encoder[T]) receive(ctx context.Context, out stage.Out[T]) error {
 		}
 		ret := C.avcodec_receive_packet(e.c, pkt)
 		if ret == C.int(astiav.ErrEagain) || ret == C.int(astiav.ErrEof) {
-			C.av_packet_free(&pkt)
+			C.sm_packet_free(pkt)
 			return nil
 		}
 		if ret < 0 {
-			C.av_packet_free(&pkt)
+			C.sm_packet_free(pkt)
 			return fmt.Errorf("ffmpeg: encoder %s: %w", e.name, avErr(ret))
 		}
 		pts, _ := toDur(int64(pkt.pts), e.tb)

@@ -276,7 +276,7 @@ func (m *Mux) Run(ctx context.Context, video stage.In[frame.Video], audio stage.
 			pkt.flags |= C.AV_PKT_FLAG_KEY
 		}
 		ret := C.av_interleaved_write_frame(fmtCtx(out.fc), pkt)
-		C.av_packet_free(&pkt)
+		C.sm_packet_free(pkt)
 		if ret < 0 && ctx.Err() != nil {
 			return ctx.Err() // the cancel interrupted the write
 		}

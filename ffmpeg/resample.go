@@ -139,22 +139,22 @@ func (r *resampler) convert(ctx context.Context, f *C.AVFrame, out stage.Out[fra
 		g = C.av_frame_alloc()
 		ret := C.sm_resample(&r.swr, f, g, r.sf, C.int(r.rate), C.int(r.ch))
 		if f != nil {
-			C.av_frame_free(&f)
+			C.sm_frame_free(f)
 		}
 		if ret < 0 {
-			C.av_frame_free(&g)
+			C.sm_frame_free(g)
 			return fmt.Errorf("ffmpeg: resample to %v %d Hz %d channels: %w", r.format, r.rate, r.ch, avErr(ret))
 		}
 	}
 	if g.nb_samples <= 0 {
-		C.av_frame_free(&g)
+		C.sm_frame_free(g)
 		return nil
 	}
 	if r.fifo == nil {
 		return r.send(ctx, g, out)
 	}
 	ret := C.av_audio_fifo_write(r.fifo, (*unsafe.Pointer)(unsafe.Pointer(g.extended_data)), g.nb_samples)
-	C.av_frame_free(&g)
+	C.sm_frame_free(g)
 	if ret < 0 {
 		return fmt.Errorf("ffmpeg: resample: audio FIFO: %w", avErr(ret))
 	}

@@ -156,3 +156,6 @@ void sm_store_flag(int *flag, int v) {
 int sm_open_output(AVFormatContext *fc, const char *url) {
 	return avio_open2(&fc->pb, url, AVIO_FLAG_WRITE, &fc->interrupt_callback, NULL);
 }
+
+void sm_frame_free(AVFrame *f) { av_frame_free(&f); }
+void sm_packet_free(AVPacket *p) { av_packet_free(&p); }

@@ -61,3 +61,8 @@ int sm_open_output(AVFormatContext *fc, const char *url);
 void sm_strerror(int err, char *buf, int size);
 
 #endif
+
+// Free by value: a Go local whose address is passed to C escapes to the
+// heap, which on the per-frame path is an allocation a frame.
+void sm_frame_free(AVFrame *f);
+void sm_packet_free(AVPacket *p);
