@@ -325,9 +325,26 @@ func (ps *pusher[T]) push(ctx context.Context, v T) error {
 	return nil
 }
 
-// endOfStream tells the appsrc no more frames come.
+// endOfStream tells the appsrc no more frames come. A push blocked on a
+// full appsrc returns at once.
 func (ps *pusher[T]) endOfStream() {
 	C.gst_app_src_end_of_stream((*C.GstAppSrc)(unsafe.Pointer(ps.el)))
+}
+
+// endOnCancel ends the appsrc's stream as soon as ctx is done, so a push
+// blocked behind a stalled pipeline returns and the muxer still gets its
+// EOS; call the returned function before the stage returns.
+func (ps *pusher[T]) endOnCancel(ctx context.Context) func() {
+	done := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		defer close(done)
+		ps.endOfStream()
+	})
+	return func() {
+		if !stop() {
+			<-done
+		}
+	}
 }
 
 func boolInt(b bool) int {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -407,5 +408,56 @@ func TestTransformWithAReaderThatStopsEarly(t *testing.T) {
 	}
 	if len(sink.Frames()) != 5 {
 		t.Fatalf("got %d frames", len(sink.Frames()))
+	}
+}
+
+// Cancelling a sink whose pipeline is stalled (a clock-synced sink with
+// frames far in the future, so the appsrc is full and a push blocks) still
+// returns promptly: the appsrc's stream is ended on cancel.
+func TestCancelASinkBlockedInPush(t *testing.T) {
+	noLeaks(t)
+	stretch := stage.Map(func(_ context.Context, v V) (V, error) { v.PTS *= 300; v.DTS = v.PTS; return v, nil })
+	g := stream.Connect[V](&stage.Pattern{Width: 64, Height: 48, Frames: 50}, stream.Via(stretch), gst.NewSink[V]("fakesink sync=true"))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- g.Run(ctx) }()
+	time.Sleep(300 * time.Millisecond)
+	cancel()
+	t0 := time.Now()
+	select {
+	case err := <-done:
+		t.Logf("returned %v after cancel", time.Since(t0))
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Run: %v", err)
+		}
+		if d := time.Since(t0); d > 3*time.Second { // the first frame waits 10 s for its clock time
+			t.Fatalf("Run returned %v after cancel", d)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Run hung after cancel")
+	}
+}
+
+// A recording cancelled mid-stream is a finished, playable file holding
+// the frames encoded so far.
+func TestCancelledRecordingIsPlayable(t *testing.T) {
+	noLeaks(t)
+	path := filepath.Join(t.TempDir(), "rec.mp4")
+	src := &stage.Pattern{Width: 160, Height: 120, Live: true} // endless, in real time
+	sink := gst.NewSink[V]("videoconvert ! x264enc speed-preset=ultrafast tune=zerolatency ! mp4mux ! filesink location=" + path)
+	ctx, cancel := context.WithTimeout(context.Background(), 700*time.Millisecond)
+	defer cancel()
+	g := stream.Connect[V](src, nil, sink)
+	if err := g.Run(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Run: %v", err)
+	}
+	sent := g.Metrics()[1].In
+	got := ffprobe(t, path, "stream=codec_name,nb_read_frames")
+	t.Logf("sink took %d frames; ffprobe: %s", sent, got)
+	if !strings.HasPrefix(got, "h264,") || got == "h264,0" {
+		t.Fatalf("the cancelled recording does not play: %q", got)
+	}
+	if n, _ := strconv.Atoi(strings.TrimPrefix(got, "h264,")); uint64(n) != sent {
+		t.Fatalf("the file holds %d frames, the sink took %d", n, sent)
 	}
 }

@@ -152,6 +152,7 @@ func (s *appSrc[T]) Name() string { return "appsrc(" + s.name + ")" }
 
 func (s *appSrc[T]) Run(ctx context.Context, in stage.In[T]) error {
 	defer s.pl.p.onCancel(ctx)()
+	defer s.src.endOnCancel(ctx)()
 	for {
 		v, ok := in.Recv()
 		if !ok {
@@ -288,6 +289,8 @@ func (m *MuxSink) Run(ctx context.Context, video stage.In[frame.Video], audio st
 	if err != nil {
 		return err
 	}
+	defer vs.endOnCancel(ctx)()
+	defer as.endOnCancel(ctx)()
 	// Play only once each input has caps (or has ended), so the muxer
 	// knows every stream before it writes its header.
 	var ready sync.WaitGroup

@@ -123,6 +123,7 @@ func (s *Sink[T]) Run(ctx context.Context, in stage.In[T]) error {
 	if err != nil {
 		return err
 	}
+	defer ps.endOnCancel(ctx)()
 	started := false
 	for {
 		v, ok := in.Recv()
