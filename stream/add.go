@@ -9,8 +9,8 @@ import (
 	"github.com/spinorml/streamer/stage"
 )
 
-// name returns name, or the stage's own name when name is empty.
-func name(name string, s any) string {
+// nameOr returns name, or the stage's own name when name is empty.
+func nameOr(name string, s any) string {
 	if name != "" {
 		return name
 	}
@@ -19,27 +19,27 @@ func name(name string, s any) string {
 
 // AddSource adds src to g and returns the pipe it writes. An empty name
 // takes the stage's own (see stage.NameOf); opts configure the pipe.
-func AddSource[T frame.Frame](g *Graph, nm string, src stage.Source[T], opts ...LinkOption) *Pipe[T] {
+func AddSource[T frame.Frame](g *Graph, name string, src stage.Source[T], opts ...LinkOption) *Pipe[T] {
 	out := NewPipe[T](g, opts...)
-	g.Add(name(nm, src), func(ctx context.Context) error { return src.Run(ctx, out.Out()) }).Writes(out)
+	g.Add(nameOr(name, src), func(ctx context.Context) error { return src.Run(ctx, out.Out()) }).Writes(out)
 	return out
 }
 
 // AddTransform adds t to g, reading in, and returns the pipe it writes.
-func AddTransform[I, O frame.Frame](g *Graph, nm string, in *Pipe[I], t stage.Transform[I, O], opts ...LinkOption) *Pipe[O] {
+func AddTransform[I, O frame.Frame](g *Graph, name string, in *Pipe[I], t stage.Transform[I, O], opts ...LinkOption) *Pipe[O] {
 	out := NewPipe[O](g, opts...)
-	g.Add(name(nm, t), func(ctx context.Context) error { return t.Run(ctx, in.In(), out.Out()) }).Reads(in).Writes(out)
+	g.Add(nameOr(name, t), func(ctx context.Context) error { return t.Run(ctx, in.In(), out.Out()) }).Reads(in).Writes(out)
 	return out
 }
 
 // AddSink adds s to g, reading in.
-func AddSink[T frame.Frame](g *Graph, nm string, in *Pipe[T], s stage.Sink[T]) *Node {
-	return g.Add(name(nm, s), func(ctx context.Context) error { return s.Run(ctx, in.In()) }).Reads(in)
+func AddSink[T frame.Frame](g *Graph, name string, in *Pipe[T], s stage.Sink[T]) *Node {
+	return g.Add(nameOr(name, s), func(ctx context.Context) error { return s.Run(ctx, in.In()) }).Reads(in)
 }
 
 // AddTee adds a stage.Tee reading in and returns its n branches, each
 // getting every frame.
-func AddTee[T frame.Frame](g *Graph, nm string, in *Pipe[T], n int, opts ...LinkOption) []*Pipe[T] {
+func AddTee[T frame.Frame](g *Graph, name string, in *Pipe[T], n int, opts ...LinkOption) []*Pipe[T] {
 	outs := make([]*Pipe[T], n)
 	ends := make([]stage.Out[T], n)
 	edges := make([]Edge, n)
@@ -48,12 +48,12 @@ func AddTee[T frame.Frame](g *Graph, nm string, in *Pipe[T], n int, opts ...Link
 		ends[i], edges[i] = outs[i].Out(), outs[i]
 	}
 	var tee stage.Tee[T]
-	g.Add(name(nm, tee), func(ctx context.Context) error { return tee.Run(ctx, in.In(), ends) }).Reads(in).Writes(edges...)
+	g.Add(nameOr(name, tee), func(ctx context.Context) error { return tee.Run(ctx, in.In(), ends) }).Reads(in).Writes(edges...)
 	return outs
 }
 
 // AddMerge adds a stage.Merge of ins and returns the pipe it writes.
-func AddMerge[T frame.Frame](g *Graph, nm string, ins []*Pipe[T], opts ...LinkOption) *Pipe[T] {
+func AddMerge[T frame.Frame](g *Graph, name string, ins []*Pipe[T], opts ...LinkOption) *Pipe[T] {
 	out := NewPipe[T](g, opts...)
 	ends := make([]stage.In[T], len(ins))
 	edges := make([]Edge, len(ins))
@@ -61,7 +61,7 @@ func AddMerge[T frame.Frame](g *Graph, nm string, ins []*Pipe[T], opts ...LinkOp
 		ends[i], edges[i] = p.In(), p
 	}
 	var m stage.Merge[T]
-	g.Add(name(nm, m), func(ctx context.Context) error { return m.Run(ctx, ends, out.Out()) }).Reads(edges...).Writes(out)
+	g.Add(nameOr(name, m), func(ctx context.Context) error { return m.Run(ctx, ends, out.Out()) }).Reads(edges...).Writes(out)
 	return out
 }
 
