@@ -331,16 +331,26 @@ func (ps *pusher[T]) endOfStream() {
 	C.gst_app_src_end_of_stream((*C.GstAppSrc)(unsafe.Pointer(ps.el)))
 }
 
-// endOnCancel ends the appsrc's stream as soon as ctx is done, so a push
-// blocked behind a stalled pipeline returns and the muxer still gets its
-// EOS; call the returned function before the stage returns.
+// endOnCancel unblocks a push stuck behind a stalled pipeline once ctx is
+// done: if the stage has not ended its stream itself within cancelGrace
+// (which it does, in order, after the frames it already took), the
+// appsrc's stream is ended for it. Ending it at once would refuse frames
+// the stage had already taken, and lose them from the file. Call the
+// returned function before the stage returns.
 func (ps *pusher[T]) endOnCancel(ctx context.Context) func() {
-	done := make(chan struct{})
+	finished, done := make(chan struct{}), make(chan struct{})
 	stop := context.AfterFunc(ctx, func() {
 		defer close(done)
-		ps.endOfStream()
+		t := time.NewTimer(cancelGrace)
+		defer t.Stop()
+		select {
+		case <-finished:
+		case <-t.C:
+			ps.endOfStream()
+		}
 	})
 	return func() {
+		close(finished)
 		if !stop() {
 			<-done
 		}

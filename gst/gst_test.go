@@ -461,3 +461,22 @@ func TestCancelledRecordingIsPlayable(t *testing.T) {
 		t.Fatalf("the file holds %d frames, the sink took %d", n, sent)
 	}
 }
+
+// When the source fails mid-stream, the file the sink was writing is still
+// finished and holds every frame the sink took.
+func TestUpstreamFailureLeavesAPlayableFile(t *testing.T) {
+	noLeaks(t)
+	path := filepath.Join(t.TempDir(), "rec.mkv")
+	src := stagetest.Source[V](&stage.Pattern{Width: 160, Height: 120}, stagetest.Fault{K: 40})
+	sink := gst.NewSink[V]("videoconvert ! x264enc speed-preset=ultrafast tune=zerolatency ! matroskamux ! filesink location=" + path)
+	g := stream.Connect(src, nil, sink)
+	if err := g.Run(context.Background()); !errors.Is(err, stagetest.ErrInjected) {
+		t.Fatalf("Run: %v", err)
+	}
+	took := g.Metrics()[1].In
+	got := ffprobe(t, path, "stream=codec_name,nb_read_frames")
+	t.Logf("sink took %d frames; ffprobe: %s", took, got)
+	if n, _ := strconv.Atoi(strings.TrimPrefix(got, "h264,")); took == 0 || uint64(n) != took {
+		t.Fatalf("the file holds %q, the sink took %d frames", got, took)
+	}
+}

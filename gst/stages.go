@@ -24,6 +24,9 @@ const (
 	// cancelEOSTimeout bounds it when the run was cancelled, so Run still
 	// returns promptly but a muxer gets to write its trailer.
 	cancelEOSTimeout = time.Second
+	// cancelGrace is how long a cancelled sink may take to push the frames
+	// it already took before a stuck push is forced to return.
+	cancelGrace = 200 * time.Millisecond
 )
 
 // Source is a stage that runs a GStreamer launch description and sends the
