@@ -302,10 +302,9 @@ func (m *Mux) Run(ctx context.Context, video stage.In[frame.Video], audio stage.
 			ended++
 			continue
 		}
-		if ctx.Err() != nil {
-			it.release()
-			continue
-		}
+		// Frames taken before a cancel are written too (no new ones come:
+		// the readers stop at the cancel), so the file holds every frame
+		// the muxer took.
 		if err := write(it); err != nil {
 			return err
 		}
