@@ -134,16 +134,13 @@ func TestPoolRecyclesBuffers(t *testing.T) {
 	if v.Strides != [4]int{33, 17, 17, 0} || v.Width != 33 || v.Height != 17 || v.Format != frame.I420 {
 		t.Fatalf("frame %v strides %v", v, v.Strides)
 	}
-	first := &planes[0][0]
 	v.Release()
 	if frame.Live() != live {
 		t.Fatalf("Live = %d, want %d", frame.Live(), live)
 	}
-	// sync.Pool may drop items at any GC, so reuse is likely, not certain;
-	// allocation-free reuse is measured by the core bench.
+	// Reuse is proven by TestPoolAllocatesNothingWhenWarm; here, a pooled
+	// buffer is still guarded against a double release.
 	w := p.Get()
-	again, _ := w.Planes(context.Background())
-	_ = first == &again[0][0]
 	w.Release()
 	mustPanic(t, "double release", w.Release)
 	if _, err := frame.NewVideoPool(frame.H264, 10, 10); err == nil {
