@@ -100,6 +100,7 @@ type pipeline struct {
 	failed   chan struct{}
 	busDone  chan struct{}
 	eosSent  sync.WaitGroup // EOS injections in flight
+	stopping chan struct{}  // closed by stop
 	stopOnce sync.Once
 }
 
@@ -114,7 +115,7 @@ func newPipeline(desc string, onEvent func(Event)) (*pipeline, error) {
 	}
 	p := &pipeline{
 		desc: desc, el: el, bus: C.gst_element_get_bus(el), onEvent: onEvent,
-		eos: make(chan struct{}), failed: make(chan struct{}), busDone: make(chan struct{}),
+		eos: make(chan struct{}), failed: make(chan struct{}), busDone: make(chan struct{}), stopping: make(chan struct{}),
 	}
 	go p.readBus()
 	return p, nil
@@ -199,6 +200,14 @@ func (p *pipeline) fail(ev Event, missingPlugin bool) {
 		go func() {
 			defer p.eosSent.Done()
 			C.streamer_sink_eos(s)
+			// An appsink whose pad was not yet active drops the EOS (seen
+			// with decodebin failing during preroll): stop the pipeline
+			// after a grace, so its puller still ends.
+			select {
+			case <-p.stopping:
+			case <-time.After(2 * time.Second):
+				C.streamer_set_state(p.el, C.GST_STATE_NULL)
+			}
 		}()
 	}
 }
@@ -294,6 +303,7 @@ func (p *pipeline) waitEOS(ctx context.Context, timeout time.Duration) error {
 // pipeline: after it, no GStreamer object of this pipeline is alive.
 func (p *pipeline) stop() {
 	p.stopOnce.Do(func() {
+		close(p.stopping)
 		C.streamer_set_state(p.el, C.GST_STATE_NULL) // unblocks any EOS injection
 		C.streamer_bus_wake(p.bus)
 		<-p.busDone
