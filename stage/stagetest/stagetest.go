@@ -25,6 +25,11 @@ func NoLeaks(t testing.TB) {
 	t.Helper()
 	live := frame.Live()
 	t.Cleanup(func() {
+		// A backend may free a wrapped buffer on its own thread just after
+		// its pipeline stops (GStreamer does): give it a moment.
+		for i := 0; i < 100 && frame.Live() != live; i++ {
+			time.Sleep(10 * time.Millisecond)
+		}
 		if got := frame.Live(); got != live {
 			t.Errorf("%d frame handles leaked", got-live)
 		}
