@@ -25,7 +25,12 @@ var initOnce sync.Once
 // Init initialises GStreamer once; every constructor calls it, so calling it
 // yourself is needed only to use GStreamer before making a stage. It is safe
 // from any goroutine.
-func Init() { initOnce.Do(func() { gogst.Init(nil) }) }
+func Init() {
+	initOnce.Do(func() {
+		gogst.Init(nil)
+		C.streamer_watch_errors()
+	})
+}
 
 // packages maps element factories to the Debian package that provides them,
 // so a missing element's error says what to install.

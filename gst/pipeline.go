@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 )
@@ -85,6 +86,7 @@ func (e Event) String() string {
 // recorded, the appsinks get an EOS (so frames produced before it still
 // arrive) and the appsrcs are flushed (so a blocked push returns).
 type pipeline struct {
+	id   uint64 // key in pipelines
 	desc string
 	el   *C.GstElement
 	bus  *C.GstBus
@@ -102,7 +104,19 @@ type pipeline struct {
 	eosSent  sync.WaitGroup // EOS injections in flight
 	stopping chan struct{}  // closed by stop
 	stopOnce sync.Once
+	stopped  bool       // under mu: set by stop before it waits for rescue
+	pending  []childErr // under mu: errors seen inside bins, oldest first
+	rescuing bool       // under mu: a rescue goroutine runs
+	rescues  sync.WaitGroup
 }
+
+// pipelines maps the id tagged on each live pipeline to it, for the
+// process-wide tracer hook behind childError (GStreamer's tracing hooks
+// cannot be scoped to one pipeline).
+var (
+	pipelines      sync.Map // uint64 -> *pipeline
+	lastPipelineID atomic.Uint64
+)
 
 func newPipeline(desc string, onEvent func(Event)) (*pipeline, error) {
 	Init()
@@ -117,8 +131,100 @@ func newPipeline(desc string, onEvent func(Event)) (*pipeline, error) {
 		desc: desc, el: el, bus: C.gst_element_get_bus(el), onEvent: onEvent,
 		eos: make(chan struct{}), failed: make(chan struct{}), busDone: make(chan struct{}), stopping: make(chan struct{}),
 	}
+	p.id = lastPipelineID.Add(1)
+	pipelines.Store(p.id, p)
+	C.streamer_tag_pipeline(el, C.guint64(p.id))
 	go p.readBus()
 	return p, nil
+}
+
+// childErrorGrace is how long an error seen inside a bin may take to reach
+// the bus before childError posts it there itself.
+const childErrorGrace = time.Second
+
+//export streamerChildError
+func streamerChildError(id C.guint64, m *C.GstMessage) {
+	v, ok := pipelines.Load(uint64(id))
+	if !ok {
+		C.gst_message_unref(m)
+		return
+	}
+	v.(*pipeline).childError(m)
+}
+
+// childError runs on the streaming thread of an element inside a bin that
+// posted error m (a reference it owns). A bin may drop that error (see
+// streamer_watch_errors); so unless the bus reports an error within
+// childErrorGrace, or the bin removes the element to try another, m is
+// posted on the pipeline's bus, where readBus handles it as any error.
+func (p *pipeline) childError(m *C.GstMessage) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stopped {
+		C.gst_message_unref(m)
+		return
+	}
+	p.pending = append(p.pending, childErr{m, time.Now()})
+	if !p.rescuing {
+		p.rescuing = true
+		p.rescues.Add(1)
+		go p.rescue()
+	}
+}
+
+// raiseDroppedError makes element name (inside a bin) raise an error that
+// its bin drops, as decodebin may; with unparent, the bin then removes the
+// element. Tests use it: the real race cannot be staged on demand.
+func (p *pipeline) raiseDroppedError(name, text string, unparent bool) {
+	el := p.element(name)
+	if el == nil {
+		panic("gst: no element " + name)
+	}
+	defer C.gst_object_unref(C.gpointer(el))
+	ct := C.CString(text)
+	defer C.free(unsafe.Pointer(ct))
+	un := C.gboolean(0)
+	if unparent {
+		un = 1
+	}
+	p.childError(C.streamer_dropped_error(el, ct, un))
+}
+
+// childErr is an error message seen inside a bin, and when.
+type childErr struct {
+	m  *C.GstMessage
+	at time.Time
+}
+
+// rescue posts the pending child errors the bus did not report, in the
+// order they were raised, and ends when none is left.
+func (p *pipeline) rescue() {
+	defer p.rescues.Done()
+	for {
+		p.mu.Lock()
+		if len(p.pending) == 0 {
+			p.rescuing = false
+			p.mu.Unlock()
+			return
+		}
+		e := p.pending[0]
+		p.pending = p.pending[1:]
+		p.mu.Unlock()
+		t := time.NewTimer(time.Until(e.at.Add(childErrorGrace)))
+		select {
+		case <-p.failed:
+		case <-p.stopping:
+		case <-t.C:
+			if C.streamer_message_src_in_bin(e.m) != 0 {
+				C.gst_bus_post(p.bus, e.m) // takes the reference
+				e.m = nil
+			}
+		}
+		t.Stop()
+		if e.m != nil {
+			C.gst_message_unref(e.m)
+		}
+	}
 }
 
 // element returns the named element with a reference the caller must drop
@@ -303,7 +409,12 @@ func (p *pipeline) waitEOS(ctx context.Context, timeout time.Duration) error {
 // pipeline: after it, no GStreamer object of this pipeline is alive.
 func (p *pipeline) stop() {
 	p.stopOnce.Do(func() {
+		pipelines.Delete(p.id)
+		p.mu.Lock()
+		p.stopped = true
+		p.mu.Unlock()
 		close(p.stopping)
+		p.rescues.Wait()
 		C.streamer_set_state(p.el, C.GST_STATE_NULL) // unblocks any EOS injection
 		C.streamer_bus_wake(p.bus)
 		<-p.busDone

@@ -46,3 +46,60 @@ func TestBusErrorEndsAPullerWhileUpstreamRuns(t *testing.T) {
 		}
 	}
 }
+
+// An error decodebin drops (that of an element it is still starting)
+// reaches the bus after childErrorGrace and ends the pipeline, unless
+// decodebin took the element out to try another. decodebin's own typefind
+// element stands in for the element.
+func TestDroppedChildErrorIsRescued(t *testing.T) {
+	for _, unparent := range []bool{false, true} {
+		p, err := newPipeline("videotestsrc is-live=true ! decodebin ! fakesink", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !unparent { // taking a playing element out would fail the stream
+			if err := p.setState(StatePlaying); err != nil {
+				t.Fatal(err)
+			}
+		}
+		t0 := time.Now()
+		p.raiseDroppedError("typefind", "lost in a bin", unparent)
+		p.settle(2 * childErrorGrace)
+		err = p.Err()
+		t.Logf("unparent=%v: after %v: %v", unparent, time.Since(t0).Round(time.Millisecond), err)
+		if unparent && err != nil {
+			t.Errorf("an element its bin removed failed the pipeline: %v", err)
+		}
+		if !unparent && (err == nil || err.Error() != "gst: typefind: lost in a bin (dropped by its bin)") {
+			t.Errorf("dropped error not rescued: %v", err)
+		}
+		p.stop()
+	}
+}
+
+// A child error that also reaches the bus is reported once, and stop does
+// not wait out the grace.
+func TestChildErrorOnBusIsNotRepeated(t *testing.T) {
+	var events []Event
+	p, err := newPipeline("videotestsrc is-live=true ! decodebin ! fakesink", func(e Event) {
+		if e.Kind == EventError {
+			events = append(events, e)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.setState(StatePlaying); err != nil {
+		t.Fatal(err)
+	}
+	p.raiseDroppedError("typefind", "seen twice", false)
+	p.fail(Event{Element: "typefind", Message: "seen twice"}, false) // as if the bus had it
+	t0 := time.Now()
+	p.stop()
+	if d := time.Since(t0); d > childErrorGrace/2 {
+		t.Errorf("stop took %v", d)
+	}
+	if len(events) != 0 {
+		t.Errorf("error repeated on the bus: %v", events)
+	}
+}

@@ -343,3 +343,80 @@ void streamer_sink_eos(GstElement *el) {
 	gst_pad_send_event(pad, gst_event_new_eos());
 	gst_object_unref(pad);
 }
+
+// The tracer behind streamer_watch_errors. Tracing hooks are process-wide
+// in GStreamer, hence one instance for the process.
+typedef struct { GstTracer parent; } StreamerErrorTracer;
+typedef struct { GstTracerClass parent_class; } StreamerErrorTracerClass;
+G_DEFINE_TYPE(StreamerErrorTracer, streamer_error_tracer, GST_TYPE_TRACER)
+
+static GQuark streamer_id_quark;
+
+extern void streamerChildError(guint64 id, GstMessage *m);
+
+static void on_post_message(GObject *self, GstClockTime ts, GstElement *el, GstMessage *m) {
+	if (GST_MESSAGE_TYPE(m) != GST_MESSAGE_ERROR)
+		return;
+	GstObject *top = gst_object_get_parent(GST_OBJECT(el));
+	if (top == NULL)
+		return;
+	// Only decodebin's filter loses errors this way. Other bins drop
+	// errors on purpose (rtspsrc, those of its unlinked udpsrcs): leave
+	// them be.
+	if (g_strcmp0(G_OBJECT_TYPE_NAME(top), "GstDecodeBin") != 0) {
+		gst_object_unref(top);
+		return;
+	}
+	GstObject *up;
+	while ((up = gst_object_get_parent(top)) != NULL) {
+		gst_object_unref(top);
+		top = up;
+	}
+	guint64 id = (guint64)(guintptr)g_object_get_qdata(G_OBJECT(top), streamer_id_quark);
+	gst_object_unref(top);
+	if (id != 0)
+		streamerChildError(id, gst_message_ref(m));
+}
+
+static void streamer_error_tracer_class_init(StreamerErrorTracerClass *klass) {}
+
+static void streamer_error_tracer_init(StreamerErrorTracer *self) {
+	gst_tracing_register_hook(GST_TRACER(self), "element-post-message-pre", G_CALLBACK(on_post_message));
+}
+
+void streamer_watch_errors(void) {
+	streamer_id_quark = g_quark_from_static_string("streamer-pipeline-id");
+	// The hook list keeps a reference: the tracer lives as long as the process.
+	GstTracer *t = g_object_new(streamer_error_tracer_get_type(), NULL);
+	gst_object_ref_sink(t);
+	gst_object_unref(t);
+}
+
+void streamer_tag_pipeline(GstElement *pipeline, guint64 id) {
+	g_object_set_qdata(G_OBJECT(pipeline), streamer_id_quark, (gpointer)(guintptr)id);
+}
+
+gboolean streamer_message_src_in_bin(GstMessage *m) {
+	if (GST_MESSAGE_SRC(m) == NULL)
+		return FALSE;
+	GstObject *p = gst_object_get_parent(GST_MESSAGE_SRC(m));
+	if (p == NULL)
+		return FALSE;
+	gst_object_unref(p);
+	return TRUE;
+}
+
+GstMessage *streamer_dropped_error(GstElement *el, const char *text, gboolean unparent) {
+	GError *e = g_error_new_literal(GST_CORE_ERROR, GST_CORE_ERROR_FAILED, text);
+	GstMessage *m = gst_message_new_error(GST_OBJECT(el), e, "dropped by its bin");
+	g_error_free(e);
+	if (unparent) {
+		GstObject *bin = gst_object_get_parent(GST_OBJECT(el));
+		if (bin != NULL) {
+			gst_element_set_state(el, GST_STATE_NULL);
+			gst_bin_remove(GST_BIN(bin), el);
+			gst_object_unref(bin);
+		}
+	}
+	return m;
+}

@@ -79,7 +79,6 @@ void streamer_bus_wake(GstBus *bus);
 // Caps of the pad's peer, as a string the caller frees; NULL when unlinked.
 char *streamer_peer_caps(GstElement *el, const char *pad);
 
-#endif
 
 // Parse a launch description into a pipeline (a single element is put in
 // one). Returns a pipeline with a full (sunk) reference, or NULL with *err
@@ -130,3 +129,25 @@ void streamer_setup_appsrc(GstElement *el, int max_buffers);
 // Inject EOS into an element's sink pad, as if it came from upstream: an
 // appsink then ends after the samples it holds.
 void streamer_sink_eos(GstElement *el);
+
+// Errors that a bin swallows. decodebin filters the errors of an element
+// it is still bringing to PAUSED (so it can try another one), and keeps
+// filtering them if that state change then succeeds: a demuxer whose
+// streaming thread fails at once (a file cut inside its header) is lost,
+// and the pipeline waits in preroll for ever; gst-launch-1.0 hangs too.
+// streamer_watch_errors installs, once per process, a tracer hook that sees
+// every error message an element inside a decodebin of a pipeline tagged
+// with streamer_tag_pipeline posts, before decodebin can drop it, and hands
+// it to Go's
+// streamerChildError (with a message reference Go drops).
+void streamer_watch_errors(void);
+void streamer_tag_pipeline(GstElement *pipeline, guint64 id);
+// Whether the message's source is still inside a bin (decodebin removes an
+// element it gave up on, and tries the next).
+gboolean streamer_message_src_in_bin(GstMessage *m);
+// An error message from el, as GST_ELEMENT_ERROR would post; when unparent,
+// el is then taken out of its bin, as decodebin does with an element it
+// gave up on. For the tests of the rescue of dropped errors.
+GstMessage *streamer_dropped_error(GstElement *el, const char *text, gboolean unparent);
+
+#endif
