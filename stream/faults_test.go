@@ -4,6 +4,7 @@ package stream_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -63,5 +64,42 @@ func fanGraph(pos int, f stagetest.Fault) (*stream.Graph, string, bool) {
 func TestFaultsAtEveryPosition(t *testing.T) {
 	for name, build := range map[string]stagetest.Build{"linear": linearGraph, "tee-merge": fanGraph} {
 		t.Run(name, func(t *testing.T) { stagetest.FaultMatrix(t, build, []int{1, 5}, time.Second) })
+	}
+}
+
+// A node with two inputs that fails drains both at once. Here the reader
+// of a diamond (tee → a, b → join) reads only a's side and then fails: a
+// waits in Recv for the tee, the tee waits to hand b a frame, and b waits
+// to give join one. Drained one after the other, join's inputs wait on each
+// other and Run never returns (seen under load in the tee-merge matrix).
+func TestFailingJoinDrainsInputsAtOnce(t *testing.T) {
+	noLeaks(t)
+	g := stream.New()
+	one := stream.Capacity(1)
+	branches := stream.AddTee(g, "tee", stream.AddSource(g, "", pattern(0), one), 2, one)
+	a := stream.AddTransform(g, "a", branches[0], stage.Pass[V](), one)
+	b := stream.AddTransform(g, "b", branches[1], stage.Pass[V](), one)
+	boom := errors.New("join gave up")
+	g.Add("join", func(ctx context.Context) error {
+		in := a.In()
+		for range 3 {
+			v, ok := in.Recv()
+			if !ok {
+				return errors.New("a ended early")
+			}
+			v.Release()
+		}
+		time.Sleep(100 * time.Millisecond) // the tee and b stall
+		return boom
+	}).Reads(a, b)
+	done := make(chan error, 1)
+	go func() { done <- g.Run(context.Background()) }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, boom) {
+			t.Fatalf("Run: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return: the join's inputs wait on each other")
 	}
 }

@@ -270,14 +270,31 @@ func (n *Node) exec(ctx context.Context, cancel context.CancelCauseFunc) error {
 	for _, p := range n.writes {
 		p.link.CloseSend()
 	}
-	for _, p := range n.reads {
-		p.link.Drain()
-	}
+	n.drain()
 	if !failed {
 		return nil
 	}
 	n.failed.Store(true)
 	return &StageError{Stage: n.name, Err: err}
+}
+
+// drain releases what is left in the node's inputs until their writers
+// close them. Several inputs drain at once: one at a time, a writer stuck
+// on the second input (a Tee feeding both branches of a diamond) keeps the
+// first one's writer waiting for it, and the run never ends.
+func (n *Node) drain() {
+	switch len(n.reads) {
+	case 0:
+		return
+	case 1:
+		n.reads[0].link.Drain()
+		return
+	}
+	var wg sync.WaitGroup
+	for _, p := range n.reads {
+		wg.Go(func() { p.link.Drain() })
+	}
+	wg.Wait()
 }
 
 func (n *Node) call(ctx context.Context) (err error) {
