@@ -120,6 +120,9 @@ var (
 
 func newPipeline(desc string, onEvent func(Event)) (*pipeline, error) {
 	Init()
+	if err := checkLaunch(desc); err != nil {
+		return nil, err
+	}
 	cdesc := C.CString(desc)
 	defer C.free(unsafe.Pointer(cdesc))
 	var cerr *C.char
@@ -225,6 +228,19 @@ func (p *pipeline) rescue() {
 			C.gst_message_unref(e.m)
 		}
 	}
+}
+
+// checkLaunch refuses the descriptions that make GStreamer 1.22 recurse
+// until its stack overflows, and those that could bind to the guard that
+// streamer_parse puts first (GStreamer calls them syntax errors too).
+func checkLaunch(desc string) error {
+	if at, loop := launchLoop(desc); loop {
+		return fmt.Errorf("gst: invalid launch description %q: its links loop back through %s (GStreamer would recurse until its stack overflows)", desc, at)
+	}
+	if tok, ok := launchStart(desc); !ok {
+		return fmt.Errorf("gst: invalid launch description %q: syntax error: it starts with %q, not an element, a reference or a bin", desc, tok)
+	}
+	return nil
 }
 
 // element returns the named element with a reference the caller must drop

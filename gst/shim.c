@@ -184,11 +184,23 @@ char *streamer_peer_caps(GstElement *el, const char *pad) {
 	return s;
 }
 
+// The element streamer_parse puts first; it never outlives parsing.
+#define PARSE_GUARD "streamer-parse-guard"
+
 GstElement *streamer_parse(const char *desc, char **err) {
+	// GStreamer 1.22's parser dereferences NULL when the top level of a
+	// description creates no element but links references: "a. ! b.",
+	// "nosuchelement a. ! b.", "videotestsrc nosuchproperty=1 a. ! b."
+	// (FuzzLaunch found them). A bin holding an empty bin, put first, is
+	// always created; it is removed after parsing. The caller has refused
+	// descriptions that do not start with an element, a reference or a bin,
+	// which could bind to it.
+	gchar *guarded = g_strconcat("( bin name=" PARSE_GUARD " ) ", desc, NULL);
 	GError *gerr = NULL;
-	GstElement *el = gst_parse_launch_full(desc, NULL, GST_PARSE_FLAG_FATAL_ERRORS, &gerr);
+	GstElement *el = gst_parse_launch_full(guarded, NULL, GST_PARSE_FLAG_FATAL_ERRORS, &gerr);
+	g_free(guarded);
 	if (gerr != NULL) {
-		*err = g_strdup(gerr->message);
+		*err = g_strdup(strstr(gerr->message, PARSE_GUARD) != NULL ? "syntax error" : gerr->message);
 		g_error_free(gerr);
 		if (el != NULL)
 			gst_object_unref(gst_object_ref_sink(el));
@@ -199,6 +211,25 @@ GstElement *streamer_parse(const char *desc, char **err) {
 		return NULL;
 	}
 	gst_object_ref_sink(el);
+	GstElement *guard = GST_IS_BIN(el) ? gst_bin_get_by_name(GST_BIN(el), PARSE_GUARD) : NULL;
+	if (guard != NULL) {
+		GstObject *holder = gst_object_get_parent(GST_OBJECT(guard));
+		gst_object_unref(guard);
+		if (holder == GST_OBJECT(el)) { // the description made nothing
+			gst_object_unref(holder);
+			gst_object_unref(el);
+			*err = g_strdup("no element");
+			return NULL;
+		}
+		if (holder != NULL) {
+			GstObject *top = gst_object_get_parent(holder);
+			if (top != NULL) {
+				gst_bin_remove(GST_BIN(top), GST_ELEMENT(holder));
+				gst_object_unref(top);
+			}
+			gst_object_unref(holder);
+		}
+	}
 	if (!GST_IS_PIPELINE(el)) {
 		GstElement *p = gst_pipeline_new(NULL);
 		gst_object_ref_sink(p);

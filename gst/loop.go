@@ -1,0 +1,265 @@
+// Copyright © SpinorML Ltd., licensed under AGPL-3.0.
+
+package gst
+
+import (
+	"regexp"
+	"strings"
+)
+
+// launchLoop reports whether the links of a launch description form a loop
+// ("t. ! queue ! tee name=t"), and the name of an element on it. GStreamer
+// links such a description and then recurses through its caps queries
+// until the stack overflows (gst-launch-1.0 crashes the same way), so the
+// description is refused before GStreamer sees it.
+//
+// The scan lexes as GStreamer does and follows its grammar closely enough
+// to find elements, names, references and links; where it is unsure (bins,
+// references to default names) it adds no edge, so it never refuses a
+// description without a loop.
+func launchLoop(desc string) (string, bool) {
+	var s loopScan
+	s.scan(desc)
+	return s.loop()
+}
+
+// launchStart returns the first token of desc, and whether it can start a
+// description: an element, a URI, a reference or a bin. GStreamer calls
+// anything else a syntax error; empty descriptions start well (GStreamer
+// says what is wrong with them).
+func launchStart(desc string) (string, bool) {
+	for i := 0; i < len(desc); {
+		kind, n := lex(desc[i:])
+		switch kind {
+		case tokSpace:
+			i += n
+			continue
+		case tokIdentifier, tokURL, tokRef, tokBinRef:
+			return desc[i : i+n], true
+		}
+		return desc[i : i+n], desc[i:i+n] == "("
+	}
+	return "", true
+}
+
+type loopScan struct {
+	names []string       // per node: its first name= ("" when none)
+	named []alias        // every name= seen: an element given two is known by both
+	refs  map[int]string // reference nodes: the name they refer to
+	edges [][2]int
+	prev  int  // node the next "!" links from, -1 at a chain's start
+	cur   int  // element node a name= applies to, -1 when none
+	link  bool // a "!" waits for its downstream end
+	stack []outer
+}
+
+// alias is a name given to node id.
+type alias struct {
+	name string
+	id   int
+}
+
+// outer is the chain state around a bin.
+type outer struct {
+	prev int
+	link bool
+}
+
+func (s *loopScan) node(ref string) int {
+	id := len(s.names)
+	s.names = append(s.names, "")
+	if ref != "" {
+		if s.refs == nil {
+			s.refs = map[int]string{}
+		}
+		s.refs[id] = ref
+	}
+	if s.link && s.prev >= 0 {
+		s.edges = append(s.edges, [2]int{s.prev, id})
+	}
+	s.link = false
+	s.prev = id
+	return id
+}
+
+// The patterns of GStreamer's launch lexer (gst/parse/parse.l of 1.22, the
+// version Debian 12 ships: it has no comments yet, "#" is a plain byte), in
+// its rule order; like flex, lex takes the longest match and, among equals,
+// the first rule.
+var launchLexer = func() []*regexp.Regexp {
+	const (
+		ident    = `[[:alnum:]_][[:alnum:]\-_%:]*`
+		char     = `(?:\\.|[^[:space:]])`
+		str      = `(?:` + char + `+|"(?:[^"]|\\")*"|'(?:[^']|\\')*')`
+		assign   = `[[:space:]]*=[[:space:]]*`
+		protocol = `[[:alpha:]][[:alnum:]+,\-.]*`
+		url      = `(?:` + protocol + `://` + str + `|[".{_identr}]?/` + str + `)|(?:` + protocol + `://)`
+		mimechar = `[[:alnum:]\-]`
+		caps     = mimechar + `+/` + mimechar + `+(?:,[^!]|(?:\\.|[^;!])+)*`
+		link     = `[!:][[:space:]]*` + caps + `(?:[[:space:]]*(?:;[[:space:]]*` + caps + `)*[[:space:]]*)*[!:]|[!:]`
+	)
+	var res []*regexp.Regexp
+	for _, p := range []string{
+		ident + assign + str,                   // tokAssignment
+		`@preset` + assign + str,               // tokPreset
+		`\.` + ident,                           // tokPadRef
+		ident + `\.(?:` + ident + `)?`,         // tokRef
+		ident + `[[:space:]]*\.[[:space:]]*\(`, // tokBinRef
+		ident,                                  // tokIdentifier
+		link,                                   // tokLink
+		url,                                    // tokURL
+		`[(){}.!:,;=]`,                         // tokOperator
+		`[[:space:]]+`,                         // tokSpace
+		`(?s:.)`,                               // tokOther
+	} {
+		re := regexp.MustCompile(`^(?:` + p + `)`)
+		re.Longest()
+		res = append(res, re)
+	}
+	return res
+}()
+
+const (
+	tokAssignment = iota
+	tokPreset
+	tokPadRef
+	tokRef
+	tokBinRef
+	tokIdentifier
+	tokLink
+	tokURL
+	tokOperator
+	tokSpace
+	tokOther
+)
+
+// lex returns the kind and length of the token at the start of rest.
+func lex(rest string) (kind, n int) {
+	kind, n = tokOther, 1
+	best := 0
+	for k, re := range launchLexer {
+		if loc := re.FindStringIndex(rest); loc != nil && loc[1] > best {
+			kind, best = k, loc[1]
+		}
+	}
+	return kind, max(best, n)
+}
+
+func (s *loopScan) scan(desc string) {
+	s.prev, s.cur = -1, -1
+	for i := 0; i < len(desc); {
+		kind, n := lex(desc[i:])
+		tok := desc[i : i+n]
+		i += n
+		switch kind {
+		case tokAssignment:
+			key, value, _ := strings.Cut(tok, "=")
+			if strings.TrimSpace(key) == "name" && s.cur >= 0 {
+				value = strings.TrimSpace(value)
+				if len(value) >= 2 && (value[0] == '"' || value[0] == '\'') && value[len(value)-1] == value[0] {
+					value = value[1 : len(value)-1]
+				}
+				if s.names[s.cur] == "" {
+					s.names[s.cur] = value
+				}
+				s.named = append(s.named, alias{value, s.cur})
+			}
+		case tokRef:
+			name, _, _ := strings.Cut(tok, ".")
+			s.node(name)
+			s.cur = -1
+		case tokIdentifier, tokURL:
+			s.cur = s.node("")
+		case tokLink:
+			s.link = true
+		case tokBinRef:
+			s.open()
+		case tokOperator:
+			switch tok {
+			case "(":
+				s.open()
+			case ")":
+				if n := len(s.stack); n > 0 {
+					top := s.stack[n-1]
+					s.stack = s.stack[:n-1]
+					s.prev, s.link = top.prev, top.link
+				}
+				s.cur = s.node("") // the bin, linked as one element
+			}
+		}
+	}
+}
+
+// open starts a bin: its elements form chains of their own.
+func (s *loopScan) open() {
+	s.stack = append(s.stack, outer{s.prev, s.link})
+	s.prev, s.cur, s.link = -1, -1, false
+}
+
+// loop resolves references to the elements they name and looks for a cycle.
+func (s *loopScan) loop() (string, bool) {
+	// Two elements of one name are an error GStreamer reports late (the
+	// second stays out of the bin, linked all the same): a reference
+	// stands for each.
+	byName := map[string][]int{}
+	for _, a := range s.named {
+		byName[a.name] = append(byName[a.name], a.id)
+	}
+	resolve := func(id int) []int {
+		if name, ok := s.refs[id]; ok {
+			if els, ok := byName[name]; ok {
+				return els
+			}
+		}
+		return []int{id}
+	}
+	next := map[int][]int{}
+	for _, e := range s.edges {
+		for _, from := range resolve(e[0]) {
+			next[from] = append(next[from], resolve(e[1])...)
+		}
+	}
+	const (
+		unseen = iota
+		open
+		done
+	)
+	state := make([]int, len(s.names))
+	var path []int // the nodes open, in order
+	var visit func(int) ([]int, bool)
+	visit = func(n int) ([]int, bool) {
+		state[n] = open
+		path = append(path, n)
+		for _, m := range next[n] {
+			switch state[m] {
+			case open:
+				for i := len(path) - 1; i >= 0; i-- {
+					if path[i] == m {
+						return path[i:], true
+					}
+				}
+			case unseen:
+				if cycle, ok := visit(m); ok {
+					return cycle, true
+				}
+			}
+		}
+		path = path[:len(path)-1]
+		state[n] = done
+		return nil, false
+	}
+	for n := range s.names {
+		if state[n] != unseen {
+			continue
+		}
+		if cycle, ok := visit(n); ok {
+			for _, m := range cycle {
+				if s.names[m] != "" {
+					return s.names[m], true
+				}
+			}
+			return "an unnamed element", true
+		}
+	}
+	return "", false
+}

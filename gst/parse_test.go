@@ -1,0 +1,57 @@
+// Copyright © SpinorML Ltd., licensed under AGPL-3.0.
+
+package gst_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/spinorml/streamer/gst"
+)
+
+// Launch parses what gst-launch-1.0 parses, whatever comes first, and
+// refuses with an error the descriptions that crash GStreamer 1.22's own
+// parser (found by FuzzLaunch; each crashed the process before).
+func TestLaunchParses(t *testing.T) {
+	noLeaks(t)
+	for _, desc := range []string{
+		"videotestsrc ! fakesink",
+		"videotestsrc",
+		"t. ! queue ! fakesink videotestsrc ! tee name=t",
+		"( videotestsrc ! queue ) ! fakesink",
+		"bin.( videotestsrc ! queue ) ! fakesink",
+		"file:///dev/null ! fakesink",
+		"  videotestsrc ! fakesink  ",
+	} {
+		pl, err := gst.Launch(desc, nil)
+		if err != nil {
+			t.Errorf("%q: %v", desc, err)
+			continue
+		}
+		pl.Stop()
+	}
+	for desc, want := range map[string]string{
+		"a. ! a.":                         `No src-element named "a"`,
+		"x name=a a. ! a.":                "loop back through a",
+		"videotestsrc nPme=a a. ! a.":     `no property "nPme"`,
+		"videotestsrc pattern=zz a. ! a.": `could not set property "pattern"`,
+		":!0.!0.":                         "syntax error",
+		"\r.0,!@=====0.!0.!0":             "syntax error",
+		"/0name=t t.!t.":                  `no source element for URI`,
+		"x a. ! a.\xff\xff.":              `missing GStreamer element "x"`,
+		"name=x videotestsrc ! fakesink":  "syntax error",
+		"! fakesink":                      "syntax error",
+		"t. ! queue ! tee name=t":         "loop back through t",
+		"":                                "no element",
+	} {
+		pl, err := gst.Launch(desc, nil)
+		if err == nil {
+			pl.Stop()
+			t.Errorf("%q: no error", desc)
+			continue
+		}
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want it to say %q", desc, err, want)
+		}
+	}
+}
