@@ -7,12 +7,17 @@
 //
 // Usage:
 //
-//	go run ./bench core [-hops 8] [-frames 200000] [-size 1280x720] [-runs 5]
+//	go run ./bench <suite> [flags]     (-h lists a suite's flags)
 //
 // Suites:
 //
-//	core  N pass-through hops through stream.Connect against the same hops
-//	      written by hand with goroutines and channels of the same capacity.
+//	core    N pass-through hops through stream.Connect against the same hops
+//	        written by hand with goroutines and channels of the same capacity.
+//	gst     gst stages against gst-launch-1.0 doing the same work.
+//	ffmpeg  ffmpeg stages against the ffmpeg CLI.
+//	vaapi   VA-API stages against the software stages and gst-launch-1.0
+//	        running the same va elements; says so when no device exists.
+//	soak    a live graph for a long time: RSS, heap, goroutines, handles.
 package main
 
 import (
