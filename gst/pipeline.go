@@ -137,6 +137,7 @@ func newPipeline(desc string, onEvent func(Event)) (*pipeline, error) {
 	p.id = lastPipelineID.Add(1)
 	pipelines.Store(p.id, p)
 	C.streamer_tag_pipeline(el, C.guint64(p.id))
+	C.streamer_bus_share_contexts(p.bus)
 	go p.readBus()
 	return p, nil
 }

@@ -103,3 +103,29 @@ func TestChildErrorOnBusIsNotRepeated(t *testing.T) {
 		t.Errorf("error repeated on the bus: %v", events)
 	}
 }
+
+// A GPU context one pipeline's element made is given to an element of
+// another pipeline that asks for one of its type: GPU frames can then cross
+// between stages. Other types are left to GStreamer.
+func TestGPUContextsAreSharedBetweenPipelines(t *testing.T) {
+	a, err := newPipeline("fakesrc name=maker ! fakesink", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.stop()
+	b, err := newPipeline("fakesrc name=user ! fakesink", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.stop()
+	const cuda = "gst.cuda.context"
+	a.offerContext("maker", cuda, 7)
+	a.offerContext("maker", cuda, 7) // the same device again: kept once
+	if got := b.askContext("user", cuda); got != 7 {
+		t.Errorf("asking for %s: got device %d, want 7", cuda, got)
+	}
+	a.offerContext("maker", "streamer.test.unshared", 3)
+	if got := b.askContext("user", "streamer.test.unshared"); got != -1 {
+		t.Errorf("an unshared context type was shared: device %d", got)
+	}
+}

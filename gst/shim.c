@@ -451,3 +451,109 @@ GstMessage *streamer_dropped_error(GstElement *el, const char *text, gboolean un
 	}
 	return m;
 }
+
+// Contexts shared between pipelines. Each stage runs its own pipeline, and a
+// frame that stays on the GPU crosses from one to the next: a VA surface is
+// valid only on the VADisplay that made it (a CUDA buffer, in its CUDA
+// context), so every pipeline on a device must use one display. GStreamer
+// shares contexts within a pipeline; this does it across pipelines: the
+// first display an element creates is kept (HAVE_CONTEXT), and given to
+// every element of any pipeline that asks for one (NEED_CONTEXT). The
+// element ignores a context for another device and makes its own, which is
+// kept in turn. Process-wide, as the devices are.
+static const char *shared_context_types[] = {"gst.va.display.handle", "gst.cuda.context", NULL};
+static GMutex shared_lock;
+static GHashTable *shared_contexts; // "type|device" -> GstContext
+
+static gboolean shared_type(const gchar *type) {
+	for (const char **t = shared_context_types; *t != NULL; t++)
+		if (g_strcmp0(type, *t) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+// context_key names the device a context is for: the VA display's render
+// node, or the CUDA device id.
+static gchar *context_key(GstContext *ctx) {
+	const GstStructure *s = gst_context_get_structure(ctx);
+	gchar *device = NULL;
+	const GValue *v = gst_structure_get_value(s, "gst-display");
+	guint id;
+	if (v != NULL && G_VALUE_HOLDS_OBJECT(v) && g_value_get_object(v) != NULL) {
+		GObject *display = g_value_get_object(v);
+		if (g_object_class_find_property(G_OBJECT_GET_CLASS(display), "path") != NULL)
+			g_object_get(display, "path", &device, NULL);
+	} else if (gst_structure_get_uint(s, "cuda-device-id", &id)) {
+		device = g_strdup_printf("%u", id);
+	}
+	gchar *key = g_strdup_printf("%s|%s", gst_context_get_context_type(ctx), device ? device : "");
+	g_free(device);
+	return key;
+}
+
+void streamer_share_context(GstContext *ctx) {
+	gchar *key = context_key(ctx);
+	g_mutex_lock(&shared_lock);
+	if (shared_contexts == NULL)
+		shared_contexts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)gst_context_unref);
+	if (g_hash_table_contains(shared_contexts, key))
+		g_free(key);
+	else
+		g_hash_table_insert(shared_contexts, key, gst_context_ref(ctx));
+	g_mutex_unlock(&shared_lock);
+}
+
+static GstBusSyncReply share_contexts(GstBus *bus, GstMessage *m, gpointer data) {
+	const gchar *type = NULL;
+	switch (GST_MESSAGE_TYPE(m)) {
+	case GST_MESSAGE_NEED_CONTEXT:
+		if (gst_message_parse_context_type(m, &type) && shared_type(type) && GST_IS_ELEMENT(GST_MESSAGE_SRC(m))) {
+			g_mutex_lock(&shared_lock);
+			if (shared_contexts != NULL) {
+				GHashTableIter it;
+				gpointer key, ctx;
+				g_hash_table_iter_init(&it, shared_contexts);
+				while (g_hash_table_iter_next(&it, &key, &ctx))
+					if (g_strcmp0(gst_context_get_context_type(ctx), type) == 0)
+						gst_element_set_context(GST_ELEMENT(GST_MESSAGE_SRC(m)), ctx);
+			}
+			g_mutex_unlock(&shared_lock);
+		}
+		break;
+	case GST_MESSAGE_HAVE_CONTEXT: {
+		GstContext *ctx = NULL;
+		gst_message_parse_have_context(m, &ctx);
+		if (ctx != NULL) {
+			if (shared_type(gst_context_get_context_type(ctx)))
+				streamer_share_context(ctx);
+			gst_context_unref(ctx);
+		}
+		break;
+	}
+	default:
+		break;
+	}
+	return GST_BUS_PASS;
+}
+
+void streamer_bus_share_contexts(GstBus *bus) { gst_bus_set_sync_handler(bus, share_contexts, NULL, NULL); }
+
+// For the tests of context sharing (no GPU here): el posts HAVE_CONTEXT with
+// a context of type for CUDA device id, or NEED_CONTEXT for type; the
+// latter returns the device id of the context el then holds, or -1.
+void streamer_post_have_context(GstElement *el, const char *type, guint id) {
+	GstContext *ctx = gst_context_new(type, TRUE);
+	gst_structure_set(gst_context_writable_structure(ctx), "cuda-device-id", G_TYPE_UINT, id, NULL);
+	gst_element_post_message(el, gst_message_new_have_context(GST_OBJECT(el), ctx));
+}
+
+int streamer_post_need_context(GstElement *el, const char *type) {
+	gst_element_post_message(el, gst_message_new_need_context(GST_OBJECT(el), type));
+	GstContext *ctx = gst_element_get_context(el, type);
+	if (ctx == NULL)
+		return -1;
+	guint id = 0;
+	int ret = gst_structure_get_uint(gst_context_get_structure(ctx), "cuda-device-id", &id) ? (int)id : -1;
+	gst_context_unref(ctx);
+	return ret;
+}

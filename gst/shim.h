@@ -150,4 +150,13 @@ gboolean streamer_message_src_in_bin(GstMessage *m);
 // gave up on. For the tests of the rescue of dropped errors.
 GstMessage *streamer_dropped_error(GstElement *el, const char *text, gboolean unparent);
 
+// Share GPU contexts (the VA display, the CUDA context) between pipelines,
+// so GPU frames can cross from one to another: see shim.c.
+void streamer_bus_share_contexts(GstBus *bus);
+// Keep ctx as the one to give elements asking for its type and device.
+void streamer_share_context(GstContext *ctx);
+// For the tests of context sharing: see shim.c.
+void streamer_post_have_context(GstElement *el, const char *type, guint id);
+int streamer_post_need_context(GstElement *el, const char *type);
+
 #endif

@@ -46,11 +46,13 @@
 //
 // # Known gaps
 //
-//   - Separate gst stages are separate pipelines, each with its own VA
-//     display, so a surface crossing from one to the next is not shared
-//     (GstContext gst.va.display.handle is not yet passed between them).
-//     Chain joins VA stages into one pipeline, which shares one display and
-//     copies nothing: use it for decode → scale → encode.
+//   - Separate gst stages are separate pipelines. The gst backend shares
+//     the VA display between them (the first gst.va.display.handle context
+//     made for a device is given to every va element of any pipeline that
+//     asks), so a surface can cross from one stage to the next; this is
+//     tested with staged context messages only, not yet with a GPU. Chain
+//     joins VA stages into one pipeline, one display, one streaming path:
+//     prefer it for decode → scale → encode.
 //   - Uploads of CPU frames into a VA encoder or vapostproc happen inside
 //     GStreamer and are not counted by frame.CopiedBytes.
 //   - The decoder's surface pool is the va plugin's (sized by the decoder
