@@ -45,7 +45,9 @@ type Decoder[T frame.Frame] struct {
 	// Format, when set, is the raw format every output frame is converted to.
 	Format frame.Format
 	// SkipErrors keeps decoding past packets the decoder rejects, as the
-	// ffmpeg CLI does; by default the first one ends the run with an error.
+	// ffmpeg CLI does; by default the first one ends the stage: the frames
+	// decoded before it go out, then the error (through stage.AfterDrain,
+	// so the stages downstream finish them too).
 	SkipErrors bool
 	// Options are decoder options (av_dict).
 	Options map[string]string
@@ -101,6 +103,9 @@ func (d *decoder[T]) open(c *frame.Codec) error {
 		return fmt.Errorf("ffmpeg: decoder: no FFmpeg codec for %v", c.Format)
 	}
 	codec := astiav.FindDecoder(id)
+	if codec == nil && id == astiav.CodecIDNone {
+		return fmt.Errorf("ffmpeg: decoder: the input's codec is unknown to FFmpeg (its container names a codec FFmpeg has no ID for): %w", astiav.ErrDecoderNotFound)
+	}
 	if codec == nil {
 		return fmt.Errorf("ffmpeg: decoder: no %s decoder in this FFmpeg: %w", id.Name(), astiav.ErrDecoderNotFound)
 	}
@@ -215,11 +220,11 @@ func (dec *Decoder[T]) Run(ctx context.Context, in stage.In[T], out stage.Out[T]
 		C.sm_packet_free(pkt)
 		if ret < 0 && ret != C.int(astiav.ErrEagain) {
 			if err := d.fail(fmt.Errorf("ffmpeg: decoder %s: packet at %v: %w", d.name, pts, avErr(ret))); err != nil {
-				return err
+				return d.flushAfter(ctx, out, err)
 			}
 		}
 		if err := d.receive(ctx, out); err != nil {
-			return err
+			return d.flushAfter(ctx, out, err)
 		}
 	}
 	if ctx.Err() != nil {
@@ -253,6 +258,26 @@ func (dec *Decoder[T]) Run(ctx context.Context, in stage.In[T], out stage.Out[T]
 		}
 	}
 	return nil
+}
+
+// flushAfter ends a run that failed on err: the frames the decoder still
+// holds (decoded before the damage) go out first, and err is returned
+// through stage.AfterDrain so the stages downstream finish them too. A
+// cancel is returned as it is.
+func (d *decoder[T]) flushAfter(ctx context.Context, out stage.Out[T], err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if d.cfg.SkipErrors { // receive failed for another reason than the data
+		return err
+	}
+	C.avcodec_send_packet(d.c, nil)
+	for range 64 { // each failed receive drops one frame the decoder could not finish
+		if rerr := d.receive(ctx, out); rerr == nil || ctx.Err() != nil {
+			break
+		}
+	}
+	return stage.AfterDrain(err)
 }
 
 // fail counts a decoding error: nil when SkipErrors says to go on.

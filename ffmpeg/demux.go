@@ -250,8 +250,10 @@ type outStream struct {
 }
 
 // Run reads the input and sends its packets until the end of the input
-// (nil, or an error wrapping ErrTruncated if it ends early), a read error
-// (after the frames before it), or cancellation.
+// (nil, or an error wrapping ErrTruncated if it ends early), a read error,
+// or cancellation. Truncation and read errors are returned through
+// stage.AfterDrain: the stages downstream finish the packets before them
+// first.
 func (d *Demux) Run(ctx context.Context, video stage.Out[frame.Video], audio stage.Out[frame.Audio]) error {
 	in, err := d.open(ctx)
 	if err != nil {
@@ -329,10 +331,10 @@ func (d *Demux) Run(ctx context.Context, video stage.Out[frame.Video], audio sta
 				return ctx.Err()
 			case errors.Is(err, astiav.ErrEof):
 				if cfc.pb != nil && cfc.pb.error < 0 {
-					return fmt.Errorf("ffmpeg: demux: read %s: %w", d.what(), avErr(cfc.pb.error))
+					return stage.AfterDrain(fmt.Errorf("ffmpeg: demux: read %s: %w", d.what(), avErr(cfc.pb.error)))
 				}
 				if pass := end - offset; declared > 0 && pass+declared/20+100*time.Millisecond < declared {
-					return fmt.Errorf("ffmpeg: demux: %s: %w (%v of %v)", d.what(), ErrTruncated, pass, declared)
+					return stage.AfterDrain(fmt.Errorf("ffmpeg: demux: %s: %w (%v of %v)", d.what(), ErrTruncated, pass, declared))
 				}
 				if loops == 0 || end <= offset {
 					return nil
@@ -349,7 +351,7 @@ func (d *Demux) Run(ctx context.Context, video stage.Out[frame.Video], audio sta
 				}
 				continue
 			}
-			return fmt.Errorf("ffmpeg: demux: read %s: %w", d.what(), err)
+			return stage.AfterDrain(fmt.Errorf("ffmpeg: demux: read %s: %w", d.what(), err))
 		}
 		st := streams[int(pkt.stream_index)]
 		if st == nil {

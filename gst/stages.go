@@ -56,7 +56,8 @@ func NewSource[T frame.Frame](description string) *Source[T] {
 func (*Source[T]) Name() string { return "gst-source" }
 
 // Run plays the pipeline and sends its frames until it ends (nil), fails
-// (the bus error, after the frames produced before it), or ctx is
+// (the bus error, after the frames produced before it, through
+// stage.AfterDrain so the stages downstream finish them too), or ctx is
 // cancelled. The pipeline is back in NULL and freed when Run returns.
 func (s *Source[T]) Run(ctx context.Context, out stage.Out[T]) error {
 	p, err := newPipeline(s.Description+" ! appsink name="+sinkName, s.OnEvent)
@@ -73,7 +74,17 @@ func (s *Source[T]) Run(ctx context.Context, out stage.Out[T]) error {
 	if err := p.setState(StatePlaying); err != nil {
 		return err
 	}
-	return readerGone(ctx, pl.sendAll(ctx, out))
+	return afterFrames(ctx, readerGone(ctx, pl.sendAll(ctx, out)))
+}
+
+// afterFrames returns a bus error that came after frames through
+// stage.AfterDrain, so the stages downstream finish those frames before
+// the run ends with it; a cancel is returned as it is.
+func afterFrames(ctx context.Context, err error) error {
+	if err == nil || ctx.Err() != nil {
+		return err
+	}
+	return stage.AfterDrain(err)
 }
 
 // readerGone maps sendAll's errReaderGone to ctx.Err().
@@ -255,7 +266,7 @@ func (t *Transform[I, O]) Run(ctx context.Context, in stage.In[I], out stage.Out
 	case errors.Is(pullErr, errReaderGone):
 		return ctx.Err() // the reader finished early: not an error
 	case pullErr != nil:
-		return pullErr // a bus error (the cause) or the cancel
+		return afterFrames(ctx, pullErr) // a bus error (the cause) or the cancel
 	}
 	return pushErr
 }

@@ -146,3 +146,26 @@ func (f filter[T]) Run(ctx context.Context, in In[T], out Out[T]) error {
 		}
 	}
 }
+
+// AfterDrain wraps err, returned by a stage, so that the runner takes the
+// stage's return as the end of its streams rather than a failure of the
+// run: the stages downstream finish and deliver every frame they hold, and
+// only then does the graph's Run return err. Return it for errors about
+// the input data (a truncated file, a corrupt packet), so the frames
+// before the damage still reach the sinks; other errors stop the run at
+// once. AfterDrain(nil) is nil.
+func AfterDrain(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &AfterDrainError{err}
+}
+
+// AfterDrainError is what AfterDrain returns; the runner looks for it with
+// errors.As. errors.Is and errors.As see through it to Err.
+type AfterDrainError struct{ Err error }
+
+func (e *AfterDrainError) Error() string { return e.Err.Error() }
+
+// Unwrap returns Err.
+func (e *AfterDrainError) Unwrap() error { return e.Err }

@@ -103,3 +103,44 @@ func TestFailingJoinDrainsInputsAtOnce(t *testing.T) {
 		t.Fatal("Run did not return: the join's inputs wait on each other")
 	}
 }
+
+// A source failing with stage.AfterDrain ends its stream instead of the
+// run: a transform holding frames until the end of stream still delivers
+// them, and Run then returns the source's error, naming it.
+func TestAfterDrainDeliversWhatDownstreamHolds(t *testing.T) {
+	noLeaks(t)
+	cause := errors.New("input cut short")
+	g := stream.New()
+	src := stream.AddSource(g, "damaged", stage.SourceFunc[V](func(ctx context.Context, out stage.Out[V]) error {
+		p := pattern(5)
+		if err := p.Run(ctx, out); err != nil {
+			return err
+		}
+		return stage.AfterDrain(cause)
+	}))
+	held := stream.AddTransform(g, "hold", src, stage.TransformFunc[V, V](func(ctx context.Context, in stage.In[V], out stage.Out[V]) error {
+		var vs []V
+		for v := range in.All() {
+			vs = append(vs, v)
+		}
+		for i, v := range vs {
+			if !out.Send(v) {
+				for _, w := range vs[i+1:] {
+					w.Release()
+				}
+				return ctx.Err()
+			}
+		}
+		return ctx.Err()
+	}))
+	sink := &stage.Null[V]{}
+	stream.AddSink(g, "", held, sink)
+	err := g.Run(context.Background())
+	var se *stream.StageError
+	if !errors.As(err, &se) || se.Stage != "damaged" || !errors.Is(err, cause) {
+		t.Fatalf("Run: %v, want the source's error naming it", err)
+	}
+	if sink.Count() != 5 {
+		t.Errorf("%d frames reached the sink, want the 5 sent before the error", sink.Count())
+	}
+}

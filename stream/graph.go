@@ -196,10 +196,12 @@ var ErrRan = errors.New("stream: graph has already run")
 
 // Run runs every node in its own goroutine under one errgroup and returns
 // when all have ended. The first stage to fail cancels the rest; Run then
-// returns a *StageError naming it. When ctx is cancelled, sources stop, the
-// end of stream cascades down the graph and Run returns ctx.Err(). Either
-// way, every frame still queued in a pipe is released and no goroutine of
-// the graph outlives Run.
+// returns a *StageError naming it. A stage that fails with an error made by
+// stage.AfterDrain ends its streams instead, as at their end, and Run
+// returns its error once the rest of the graph has finished with what it
+// holds. When ctx is cancelled, sources stop, the end of stream cascades
+// down the graph and Run returns ctx.Err(). Either way, every frame still
+// queued in a pipe is released and no goroutine of the graph outlives Run.
 func (g *Graph) Run(ctx context.Context) error {
 	if !g.ran.CompareAndSwap(false, true) {
 		return ErrRan
@@ -223,17 +225,39 @@ func (g *Graph) Run(ctx context.Context) error {
 	for _, p := range g.pipes {
 		p.link.Start()
 	}
+	var first firstError
 	for _, n := range g.nodes {
-		eg.Go(func() error { return n.exec(gctx, cancel) })
+		eg.Go(func() error { return n.exec(gctx, cancel, &first) })
 	}
-	err := eg.Wait()
+	_ = eg.Wait() // first has every failure, the earliest first
 	if !stop() {
 		<-fired
 	}
-	if err != nil {
+	if err := first.get(); err != nil {
 		return err
 	}
 	return ctx.Err()
+}
+
+// firstError keeps the earliest failure of a run, whether it stopped the
+// run at once or after the drain (stage.AfterDrain).
+type firstError struct {
+	mu  sync.Mutex
+	err error
+}
+
+func (f *firstError) set(err error) {
+	f.mu.Lock()
+	if f.err == nil {
+		f.err = err
+	}
+	f.mu.Unlock()
+}
+
+func (f *firstError) get() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.err
 }
 
 func (g *Graph) check() error {
@@ -258,12 +282,23 @@ var epoch = time.Now()
 
 func now() int64 { return int64(time.Since(epoch)) + 1 }
 
-func (n *Node) exec(ctx context.Context, cancel context.CancelCauseFunc) error {
+func (n *Node) exec(ctx context.Context, cancel context.CancelCauseFunc, first *firstError) error {
 	n.start.Store(now())
 	err := n.call(ctx)
 	n.end.Store(now())
 	failed := err != nil && !(ctx.Err() != nil && errors.Is(err, ctx.Err()))
+	var drainFirst *stage.AfterDrainError
+	if failed && errors.As(err, &drainFirst) {
+		// An error about the input data: end the streams as at their
+		// end, let downstream deliver what it holds, report it after.
+		n.failed.Store(true)
+		first.set(&StageError{Stage: n.name, Err: drainFirst.Err})
+		failed = false
+	}
+	var stageErr error
 	if failed {
+		stageErr = &StageError{Stage: n.name, Err: err}
+		first.set(stageErr)
 		cancel(err)
 	}
 	// Close outputs first so downstream can finish while inputs drain.
@@ -275,7 +310,7 @@ func (n *Node) exec(ctx context.Context, cancel context.CancelCauseFunc) error {
 		return nil
 	}
 	n.failed.Store(true)
-	return &StageError{Stage: n.name, Err: err}
+	return stageErr
 }
 
 // drain releases what is left in the node's inputs until their writers
