@@ -3,6 +3,7 @@
 package ffmpeg_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -51,4 +52,41 @@ func TestMixedBackendFaultsAtEveryPosition(t *testing.T) {
 		return g, names[pos], true
 	}
 	stagetest.FaultMatrix(t, build, []int{10}, 2*time.Second)
+}
+
+// The same over an ffmpeg-only graph — demux → decode → scale → encode →
+// sink — from a file.
+func TestFFmpegFaultsAtEveryPosition(t *testing.T) {
+	in := h264AAC(t)
+	build := func(pos int, f stagetest.Fault) (*stream.Graph, string, bool) {
+		d := &ffmpeg.Demux{URL: in}
+		var src stage.Source[V] = stage.SourceFunc[V](func(ctx context.Context, out stage.Out[V]) error {
+			return d.Run(ctx, out, stage.Out[A]{}) // video only
+		})
+		via := []stage.Transform[V, V]{
+			ffmpeg.NewVideoDecoder(),
+			&ffmpeg.Scaler{Width: 160, Height: 120},
+			&ffmpeg.Encoder[V]{Format: frame.H264, Preset: "ultrafast", Tune: "zerolatency"},
+		}
+		var sink stage.Sink[V] = &stage.Null[V]{}
+		names := []string{"demux", "decode", "scale", "encode", "sink"}
+		switch {
+		case pos == 0:
+			src = stagetest.Source(src, f)
+		case pos <= len(via):
+			via[pos-1] = stagetest.Transform(via[pos-1], f)
+		case pos == len(via)+1:
+			sink = stagetest.Sink(sink, f)
+		default:
+			return nil, "", false
+		}
+		g := stream.New()
+		p := stream.AddSource(g, names[0], src)
+		for i, tr := range via {
+			p = stream.AddTransform(g, names[i+1], p, tr)
+		}
+		stream.AddSink(g, names[len(names)-1], p, sink)
+		return g, names[pos], true
+	}
+	stagetest.FaultMatrix(t, build, []int{1, 10}, 2*time.Second)
 }
