@@ -34,11 +34,14 @@ type EncoderConfig struct {
 }
 
 // encoderElements lists, per codec, the elements to try in order.
+// Hardware first: VA-API (va*), NVIDIA (nv*), then V4L2 memory-to-memory
+// codecs (v4l2*, as on ARM boards); each registers only where its device
+// exists.
 var encoderElements = map[frame.Format][]string{
-	frame.H264: {"vah264enc", "vah264lpenc", "nvh264enc", "x264enc", "openh264enc"},
-	frame.H265: {"vah265enc", "vah265lpenc", "nvh265enc", "x265enc"},
-	frame.VP8:  {"vavp8enc", "vp8enc"},
-	frame.VP9:  {"vavp9enc", "vp9enc"},
+	frame.H264: {"vah264enc", "vah264lpenc", "nvh264enc", "v4l2h264enc", "x264enc", "openh264enc"},
+	frame.H265: {"vah265enc", "vah265lpenc", "nvh265enc", "v4l2h265enc", "x265enc"},
+	frame.VP8:  {"vavp8enc", "v4l2vp8enc", "vp8enc"},
+	frame.VP9:  {"vavp9enc", "v4l2vp9enc", "vp9enc"},
 	frame.AV1:  {"vaav1enc", "nvav1enc", "svtav1enc", "av1enc", "rav1enc"},
 	frame.Opus: {"opusenc"},
 	frame.AAC:  {"avenc_aac", "fdkaacenc", "voaacenc"},
@@ -49,12 +52,12 @@ var decoderElements = map[frame.Format]struct {
 	parser   string
 	decoders []string
 }{
-	frame.H264:  {"h264parse", []string{"vah264dec", "nvh264dec", "avdec_h264", "openh264dec"}},
-	frame.H265:  {"h265parse", []string{"vah265dec", "nvh265dec", "avdec_h265"}},
-	frame.VP8:   {"", []string{"vavp8dec", "vp8dec"}},
-	frame.VP9:   {"vp9parse", []string{"vavp9dec", "vp9dec"}},
+	frame.H264:  {"h264parse", []string{"vah264dec", "nvh264dec", "v4l2h264dec", "v4l2slh264dec", "avdec_h264", "openh264dec"}},
+	frame.H265:  {"h265parse", []string{"vah265dec", "nvh265dec", "v4l2h265dec", "v4l2slh265dec", "avdec_h265"}},
+	frame.VP8:   {"", []string{"vavp8dec", "v4l2vp8dec", "v4l2slvp8dec", "vp8dec"}},
+	frame.VP9:   {"vp9parse", []string{"vavp9dec", "v4l2vp9dec", "v4l2slvp9dec", "vp9dec"}},
 	frame.AV1:   {"av1parse", []string{"vaav1dec", "dav1ddec", "av1dec"}},
-	frame.MJPEG: {"jpegparse", []string{"jpegdec"}},
+	frame.MJPEG: {"jpegparse", []string{"v4l2jpegdec", "jpegdec"}},
 	frame.Opus:  {"", []string{"opusdec"}},
 	frame.AAC:   {"aacparse", []string{"avdec_aac", "faad"}},
 	frame.MP3:   {"mpegaudioparse", []string{"avdec_mp3", "mpg123audiodec"}},
@@ -146,6 +149,21 @@ func encoderProperties(element string, cfg EncoderConfig) (string, error) {
 			} else {
 				add("key-int-max=%d", cfg.KeyframeInterval)
 			}
+		}
+	case strings.HasPrefix(element, "v4l2"):
+		// V4L2 codec controls, set through one structure.
+		var controls []string
+		if cfg.Bitrate > 0 {
+			controls = append(controls, fmt.Sprintf("video_bitrate=%d", cfg.Bitrate))
+		}
+		if cfg.KeyframeInterval > 0 {
+			controls = append(controls, fmt.Sprintf("video_gop_size=%d", cfg.KeyframeInterval))
+			if element == "v4l2h264enc" {
+				controls = append(controls, fmt.Sprintf("h264_i_frame_period=%d", cfg.KeyframeInterval))
+			}
+		}
+		if len(controls) > 0 {
+			add(`extra-controls="controls,%s"`, strings.Join(controls, ","))
 		}
 	case element == "opusenc" || element == "avenc_aac" || element == "voaacenc" || element == "fdkaacenc":
 		if cfg.Bitrate > 0 {
