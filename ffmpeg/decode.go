@@ -9,6 +9,7 @@ import "C"
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"time"
@@ -268,7 +269,7 @@ func (d *decoder[T]) flushAfter(ctx context.Context, out stage.Out[T], err error
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	if d.cfg.SkipErrors { // receive failed for another reason than the data
+	if !errors.As(err, new(*decodeError)) { // not about the data: out of memory, a conversion
 		return err
 	}
 	C.avcodec_send_packet(d.c, nil)
@@ -286,8 +287,14 @@ func (d *decoder[T]) fail(err error) error {
 	if d.cfg.SkipErrors {
 		return nil
 	}
-	return err
+	return &decodeError{err}
 }
+
+// decodeError is an error FFmpeg's decoder gave about the data.
+type decodeError struct{ err error }
+
+func (e *decodeError) Error() string { return e.err.Error() }
+func (e *decodeError) Unwrap() error { return e.err }
 
 // receive sends every frame the decoder has ready.
 func (d *decoder[T]) receive(ctx context.Context, out stage.Out[T]) error {

@@ -45,6 +45,7 @@ type puller[T frame.Frame] struct {
 	caps *C.GstCaps
 	ts   C.streamer_times
 	bi   C.streamer_buffer_info
+	sent int // frames sendAll has sent
 }
 
 // newPuller finds the appsink called name in p, restricts its caps to what
@@ -174,6 +175,7 @@ func (pl *puller[T]) sendAll(ctx context.Context, out stage.Out[T]) error {
 		if !out.Send(v) {
 			return errReaderGone
 		}
+		pl.sent++
 	}
 }
 

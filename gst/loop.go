@@ -48,6 +48,7 @@ type loopScan struct {
 	refs  map[int]string // reference nodes: the name they refer to
 	edges [][2]int
 	prev  int  // node the next "!" links from, -1 at a chain's start
+	first int  // the first node of the current bin (or top level), -1 before it
 	cur   int  // element node a name= applies to, -1 when none
 	link  bool // a "!" waits for its downstream end
 	stack []outer
@@ -61,13 +62,16 @@ type alias struct {
 
 // outer is the chain state around a bin.
 type outer struct {
-	prev int
-	link bool
+	prev, first int
+	link        bool
 }
 
 func (s *loopScan) node(ref string) int {
 	id := len(s.names)
 	s.names = append(s.names, "")
+	if s.first < 0 {
+		s.first = id
+	}
 	if ref != "" {
 		if s.refs == nil {
 			s.refs = map[int]string{}
@@ -93,7 +97,7 @@ var launchLexer = func() []*regexp.Regexp {
 		str      = `(?:` + char + `+|"(?:[^"]|\\")*"|'(?:[^']|\\')*')`
 		assign   = `[[:space:]]*=[[:space:]]*`
 		protocol = `[[:alpha:]][[:alnum:]+,\-.]*`
-		url      = `(?:` + protocol + `://` + str + `|[".{_identr}]?/` + str + `)|(?:` + protocol + `://)`
+		url      = `(?:` + protocol + `://` + str + `|[".{_identfr}]?/` + str + `)|(?:` + protocol + `://)`
 		mimechar = `[[:alnum:]\-]`
 		caps     = mimechar + `+/` + mimechar + `+(?:,[^!]|(?:\\.|[^;!])+)*`
 		link     = `[!:][[:space:]]*` + caps + `(?:[[:space:]]*(?:;[[:space:]]*` + caps + `)*[[:space:]]*)*[!:]|[!:]`
@@ -146,7 +150,7 @@ func lex(rest string) (kind, n int) {
 }
 
 func (s *loopScan) scan(desc string) {
-	s.prev, s.cur = -1, -1
+	s.prev, s.cur, s.first = -1, -1, -1
 	for i := 0; i < len(desc); {
 		kind, n := lex(desc[i:])
 		tok := desc[i : i+n]
@@ -179,12 +183,7 @@ func (s *loopScan) scan(desc string) {
 			case "(":
 				s.open()
 			case ")":
-				if n := len(s.stack); n > 0 {
-					top := s.stack[n-1]
-					s.stack = s.stack[:n-1]
-					s.prev, s.link = top.prev, top.link
-				}
-				s.cur = s.node("") // the bin, linked as one element
+				s.close()
 			}
 		}
 	}
@@ -192,8 +191,33 @@ func (s *loopScan) scan(desc string) {
 
 // open starts a bin: its elements form chains of their own.
 func (s *loopScan) open() {
-	s.stack = append(s.stack, outer{s.prev, s.link})
-	s.prev, s.cur, s.link = -1, -1, false
+	s.stack = append(s.stack, outer{s.prev, s.first, s.link})
+	s.prev, s.cur, s.first, s.link = -1, -1, -1, false
+}
+
+// close ends a bin. As in GStreamer's grammar, a link into the bin goes to
+// the first element of its first chain and a link out of it leaves from the
+// last element of its last chain.
+func (s *loopScan) close() {
+	first, last := s.first, s.prev
+	if n := len(s.stack); n > 0 {
+		top := s.stack[n-1]
+		s.stack = s.stack[:n-1]
+		s.prev, s.first, s.link = top.prev, top.first, top.link
+	}
+	s.cur = -1
+	if first < 0 || last < 0 { // an empty bin: an element of its own
+		s.node("")
+		return
+	}
+	if s.link && s.prev >= 0 {
+		s.edges = append(s.edges, [2]int{s.prev, first})
+	}
+	s.link = false
+	if s.first < 0 {
+		s.first = first
+	}
+	s.prev = last
 }
 
 // loop resolves references to the elements they name and looks for a cycle.

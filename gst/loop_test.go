@@ -29,6 +29,9 @@ func TestLaunchLoop(t *testing.T) {
 		{"#x t. ! queue ! tee name=t", "t"}, // GStreamer 1.22 has no comments
 		{"fakesrc ! tee name=t tee name=t t. ! queue ! t.", "t"},
 		{"t. ! queue ! tee name=t name=u", "t"},
+		{"( t. ! queue ) ! tee name=t", "t"},
+		{"videotestsrc ! ( queue ! identity ) ! ( queue ! fakesink )", ""},
+		{"tee name=t ! ( queue ! bin.( identity ! t. ) )", "t"},
 	} {
 		at, loop := launchLoop(c.desc)
 		if loop != (c.loop != "") || at != c.loop {

@@ -43,6 +43,7 @@ func TestLaunchParses(t *testing.T) {
 		"! fakesink":                      "syntax error",
 		"t. ! queue ! tee name=t":         "loop back through t",
 		"":                                "no element",
+		"t. ! queue ! tee name=t\x00x":    "NUL byte",
 	} {
 		pl, err := gst.Launch(desc, nil)
 		if err == nil {

@@ -235,6 +235,10 @@ func (p *pipeline) rescue() {
 // until its stack overflows, and those that could bind to the guard that
 // streamer_parse puts first (GStreamer calls them syntax errors too).
 func checkLaunch(desc string) error {
+	if strings.IndexByte(desc, 0) >= 0 {
+		// C sees only what comes before it, which the checks below would not.
+		return fmt.Errorf("gst: invalid launch description %q: it contains a NUL byte", desc)
+	}
 	if at, loop := launchLoop(desc); loop {
 		return fmt.Errorf("gst: invalid launch description %q: its links loop back through %s (GStreamer would recurse until its stack overflows)", desc, at)
 	}

@@ -56,8 +56,9 @@ func NewSource[T frame.Frame](description string) *Source[T] {
 func (*Source[T]) Name() string { return "gst-source" }
 
 // Run plays the pipeline and sends its frames until it ends (nil), fails
-// (the bus error, after the frames produced before it, through
-// stage.AfterDrain so the stages downstream finish them too), or ctx is
+// (the bus error, after the frames produced before it; through
+// stage.AfterDrain when there were some, so the stages downstream finish
+// them too), or ctx is
 // cancelled. The pipeline is back in NULL and freed when Run returns.
 func (s *Source[T]) Run(ctx context.Context, out stage.Out[T]) error {
 	p, err := newPipeline(s.Description+" ! appsink name="+sinkName, s.OnEvent)
@@ -74,14 +75,17 @@ func (s *Source[T]) Run(ctx context.Context, out stage.Out[T]) error {
 	if err := p.setState(StatePlaying); err != nil {
 		return err
 	}
-	return afterFrames(ctx, readerGone(ctx, pl.sendAll(ctx, out)))
+	err = readerGone(ctx, pl.sendAll(ctx, out))
+	return afterFrames(ctx, err, pl.sent > 0)
 }
 
-// afterFrames returns a bus error that came after frames through
+// afterFrames returns an element's error that came after frames through
 // stage.AfterDrain, so the stages downstream finish those frames before
-// the run ends with it; a cancel is returned as it is.
-func afterFrames(ctx context.Context, err error) error {
-	if err == nil || ctx.Err() != nil {
+// the run ends with it. Errors before any frame, caps that do not
+// negotiate, missing elements and cancels are returned as they are.
+func afterFrames(ctx context.Context, err error, sent bool) error {
+	var be *Error
+	if !sent || ctx.Err() != nil || !errors.As(err, &be) || errors.Is(err, ErrNotNegotiated) || errors.Is(err, ErrMissingElement) {
 		return err
 	}
 	return stage.AfterDrain(err)
@@ -266,7 +270,7 @@ func (t *Transform[I, O]) Run(ctx context.Context, in stage.In[I], out stage.Out
 	case errors.Is(pullErr, errReaderGone):
 		return ctx.Err() // the reader finished early: not an error
 	case pullErr != nil:
-		return afterFrames(ctx, pullErr) // a bus error (the cause) or the cancel
+		return afterFrames(ctx, pullErr, pl.sent > 0) // a bus error (the cause) or the cancel
 	}
 	return pushErr
 }

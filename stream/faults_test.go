@@ -144,3 +144,35 @@ func TestAfterDrainDeliversWhatDownstreamHolds(t *testing.T) {
 		t.Errorf("%d frames reached the sink, want the 5 sent before the error", sink.Count())
 	}
 }
+
+// A live branch that never ends does not keep Run from reporting an
+// AfterDrain error: once the stages after the failed one have finished,
+// the rest of the graph is cancelled.
+func TestAfterDrainEndsLiveBranches(t *testing.T) {
+	noLeaks(t)
+	cause := errors.New("file cut short")
+	g := stream.New()
+	file := stream.AddSource(g, "file", stage.SourceFunc[V](func(ctx context.Context, out stage.Out[V]) error {
+		if err := pattern(3).Run(ctx, out); err != nil {
+			return err
+		}
+		return stage.AfterDrain(cause)
+	}))
+	fileSink := &stage.Null[V]{}
+	stream.AddSink(g, "file-sink", file, fileSink)
+	live := stream.AddSource(g, "live", &stage.Pattern{Width: 64, Height: 48, Live: true})
+	stream.AddSink(g, "live-sink", live, &stage.Null[V]{})
+	done := make(chan error, 1)
+	go func() { done <- g.Run(context.Background()) }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, cause) {
+			t.Fatalf("Run: %v, want the file's error", err)
+		}
+		if fileSink.Count() != 3 {
+			t.Errorf("%d frames from the file, want 3", fileSink.Count())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return: the live branch kept it going")
+	}
+}

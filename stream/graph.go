@@ -119,6 +119,7 @@ type Node struct {
 	start  atomic.Int64 // ns since epoch; 0 before start
 	end    atomic.Int64
 	failed atomic.Bool
+	done   chan struct{} // closed when the node has ended, in Run
 }
 
 // Name returns the node's name, unique in its graph.
@@ -198,10 +199,12 @@ var ErrRan = errors.New("stream: graph has already run")
 // when all have ended. The first stage to fail cancels the rest; Run then
 // returns a *StageError naming it. A stage that fails with an error made by
 // stage.AfterDrain ends its streams instead, as at their end, and Run
-// returns its error once the rest of the graph has finished with what it
-// holds. When ctx is cancelled, sources stop, the end of stream cascades
-// down the graph and Run returns ctx.Err(). Either way, every frame still
-// queued in a pipe is released and no goroutine of the graph outlives Run.
+// returns its error once the stages after it have finished with what they
+// hold (then the rest of the graph, such as a live branch, is cancelled).
+// When ctx is cancelled, sources stop, the end of stream cascades down the
+// graph and Run returns ctx.Err(), or the error of a stage that failed
+// before. Either way, every frame still queued in a pipe is released and
+// no goroutine of the graph outlives Run.
 func (g *Graph) Run(ctx context.Context) error {
 	if !g.ran.CompareAndSwap(false, true) {
 		return ErrRan
@@ -227,7 +230,27 @@ func (g *Graph) Run(ctx context.Context) error {
 	}
 	var first firstError
 	for _, n := range g.nodes {
-		eg.Go(func() error { return n.exec(gctx, cancel, &first) })
+		n.done = make(chan struct{})
+	}
+	// A stage that ended with stage.AfterDrain let the stages after it
+	// finish; once they have, the rest of the graph (a live branch that
+	// would run for ever) is cancelled so that Run can report the error.
+	afterDrain := func(n *Node, cause error) {
+		after := n.downstream()
+		eg.Go(func() error {
+			for _, d := range after {
+				select {
+				case <-d.done:
+				case <-gctx.Done():
+					return nil
+				}
+			}
+			cancel(cause)
+			return nil
+		})
+	}
+	for _, n := range g.nodes {
+		eg.Go(func() error { return n.exec(gctx, cancel, &first, afterDrain) })
 	}
 	_ = eg.Wait() // first has every failure, the earliest first
 	if !stop() {
@@ -282,7 +305,27 @@ var epoch = time.Now()
 
 func now() int64 { return int64(time.Since(epoch)) + 1 }
 
-func (n *Node) exec(ctx context.Context, cancel context.CancelCauseFunc, first *firstError) error {
+// downstream returns the nodes that read, directly or not, what n writes.
+func (n *Node) downstream() []*Node {
+	seen := map[*Node]bool{n: true}
+	var out []*Node
+	queue := []*Node{n}
+	for len(queue) > 0 {
+		m := queue[0]
+		queue = queue[1:]
+		for _, p := range m.writes {
+			if r := p.reader; r != nil && !seen[r] {
+				seen[r] = true
+				out = append(out, r)
+				queue = append(queue, r)
+			}
+		}
+	}
+	return out
+}
+
+func (n *Node) exec(ctx context.Context, cancel context.CancelCauseFunc, first *firstError, afterDrain func(*Node, error)) error {
+	defer close(n.done)
 	n.start.Store(now())
 	err := n.call(ctx)
 	n.end.Store(now())
@@ -293,6 +336,7 @@ func (n *Node) exec(ctx context.Context, cancel context.CancelCauseFunc, first *
 		// end, let downstream deliver what it holds, report it after.
 		n.failed.Store(true)
 		first.set(&StageError{Stage: n.name, Err: drainFirst.Err})
+		afterDrain(n, err)
 		failed = false
 	}
 	var stageErr error
