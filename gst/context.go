@@ -11,7 +11,7 @@ import "C"
 import "unsafe"
 
 // Every pipeline's bus shares GPU contexts with the other pipelines (see
-// streamer_bus_share_contexts in shim.c): the VA display and the CUDA
+// streamer_bus_setup in shim.c): the VA display and the CUDA
 // context, so frames that stay on the GPU can cross from one stage's
 // pipeline to the next. The functions below stage the messages a GPU
 // element would post, for the tests: there is no GPU here.

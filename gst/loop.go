@@ -14,9 +14,10 @@ import (
 // description is refused before GStreamer sees it.
 //
 // The scan lexes as GStreamer does and follows its grammar closely enough
-// to find elements, names, references and links; where it is unsure (bins,
-// references to default names) it adds no edge, so it never refuses a
-// description without a loop.
+// to find elements, names, references and links; where it is unsure
+// (references to default names) it adds no edge. It works on elements, not
+// pads: a loop through an element whose pads are independent (rtpbin's
+// send and receive sides) is refused too, though GStreamer might run it.
 func launchLoop(desc string) (string, bool) {
 	var s loopScan
 	s.scan(desc)
@@ -25,8 +26,8 @@ func launchLoop(desc string) (string, bool) {
 
 // launchStart returns the first token of desc, and whether it can start a
 // description: an element, a URI, a reference or a bin. GStreamer calls
-// anything else a syntax error; empty descriptions start well (GStreamer
-// says what is wrong with them).
+// anything else a syntax error; an empty description passes here and fails
+// in streamer_parse ("no element").
 func launchStart(desc string) (string, bool) {
 	for i := 0; i < len(desc); {
 		kind, n := lex(desc[i:])

@@ -86,10 +86,11 @@ func (e Event) String() string {
 // recorded, the appsinks get an EOS (so frames produced before it still
 // arrive) and the appsrcs are flushed (so a blocked push returns).
 type pipeline struct {
-	id   uint64 // key in pipelines
-	desc string
-	el   *C.GstElement
-	bus  *C.GstBus
+	id       uint64 // key in pipelines
+	desc     string
+	el       *C.GstElement
+	bus      *C.GstBus
+	busState *C.streamer_bus_state // the bus's sync handler's, freed with the bus
 
 	onEvent func(Event)
 
@@ -137,7 +138,7 @@ func newPipeline(desc string, onEvent func(Event)) (*pipeline, error) {
 	p.id = lastPipelineID.Add(1)
 	pipelines.Store(p.id, p)
 	C.streamer_tag_pipeline(el, C.guint64(p.id))
-	C.streamer_bus_share_contexts(p.bus)
+	p.busState = C.streamer_bus_setup(p.bus)
 	go p.readBus()
 	return p, nil
 }
@@ -156,11 +157,12 @@ func streamerChildError(id C.guint64, m *C.GstMessage) {
 	v.(*pipeline).childError(m)
 }
 
-// childError runs on the streaming thread of an element inside a bin that
-// posted error m (a reference it owns). A bin may drop that error (see
-// streamer_watch_errors); so unless the bus reports an error within
-// childErrorGrace, or the bin removes the element to try another, m is
-// posted on the pipeline's bus, where readBus handles it as any error.
+// childError runs on the streaming thread of an element inside a decodebin
+// that posted error m (a reference it owns). decodebin may drop that error
+// (see streamer_watch_errors); so unless the bus reports an error within
+// childErrorGrace, m itself was posted on the bus, or decodebin is trying
+// another element instead (streamer_rescue_wanted), m is posted on the
+// pipeline's bus, where readBus handles it as any error.
 func (p *pipeline) childError(m *C.GstMessage) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -194,6 +196,21 @@ func (p *pipeline) raiseDroppedError(name, text string, unparent bool) {
 	p.childError(C.streamer_dropped_error(el, ct, un))
 }
 
+// raiseSeenError is raiseDroppedError for an error that its bin passed on:
+// it is posted on the bus too.
+func (p *pipeline) raiseSeenError(name, text string) {
+	el := p.element(name)
+	if el == nil {
+		panic("gst: no element " + name)
+	}
+	defer C.gst_object_unref(C.gpointer(el))
+	ct := C.CString(text)
+	defer C.free(unsafe.Pointer(ct))
+	m := C.streamer_dropped_error(el, ct, 0)
+	C.gst_bus_post(p.bus, C.gst_message_ref(m))
+	p.childError(m)
+}
+
 // childErr is an error message seen inside a bin, and when.
 type childErr struct {
 	m  *C.GstMessage
@@ -219,7 +236,7 @@ func (p *pipeline) rescue() {
 		case <-p.failed:
 		case <-p.stopping:
 		case <-t.C:
-			if C.streamer_message_src_in_bin(e.m) != 0 {
+			if C.streamer_rescue_wanted(p.busState, e.m) != 0 {
 				C.gst_bus_post(p.bus, e.m) // takes the reference
 				e.m = nil
 			}

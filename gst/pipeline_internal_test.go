@@ -4,6 +4,7 @@ package gst
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -127,5 +128,41 @@ func TestGPUContextsAreSharedBetweenPipelines(t *testing.T) {
 	a.offerContext("maker", "streamer.test.unshared", 3)
 	if got := b.askContext("user", "streamer.test.unshared"); got != -1 {
 		t.Errorf("an unshared context type was shared: device %d", got)
+	}
+}
+
+// An error that reached the bus is not posted again, even when the bus
+// reader is slow to get to it (an OnEvent that takes longer than the
+// rescue's grace).
+func TestErrorOnABusBehindIsNotRescuedTwice(t *testing.T) {
+	var mu sync.Mutex
+	var errs int
+	first := true
+	p, err := newPipeline("videotestsrc is-live=true ! decodebin ! fakesink", func(e Event) {
+		mu.Lock()
+		slow := first
+		first = false
+		if e.Kind == EventError {
+			errs++
+		}
+		mu.Unlock()
+		if slow {
+			time.Sleep(childErrorGrace * 3 / 2)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.setState(StatePlaying); err != nil {
+		t.Fatal(err)
+	}
+	p.raiseSeenError("typefind", "on the bus, and late")
+	p.settle(3 * childErrorGrace)
+	time.Sleep(childErrorGrace / 2) // the reader's OnEvent for it
+	p.stop()
+	mu.Lock()
+	defer mu.Unlock()
+	if errs != 1 {
+		t.Errorf("%d error events, want 1", errs)
 	}
 }

@@ -427,14 +427,37 @@ void streamer_tag_pipeline(GstElement *pipeline, guint64 id) {
 	g_object_set_qdata(G_OBJECT(pipeline), streamer_id_quark, (gpointer)(guintptr)id);
 }
 
-gboolean streamer_message_src_in_bin(GstMessage *m) {
-	if (GST_MESSAGE_SRC(m) == NULL)
+// The per-pipeline state of its bus's sync handler: the seqnums of the
+// error messages posted on the bus, so a rescue never posts one twice.
+struct streamer_bus_state {
+	GMutex lock;
+	GHashTable *errors;
+};
+
+static void bus_state_free(gpointer data) {
+	streamer_bus_state *st = data;
+	g_hash_table_destroy(st->errors);
+	g_mutex_clear(&st->lock);
+	g_free(st);
+}
+
+gboolean streamer_rescue_wanted(streamer_bus_state *st, GstMessage *m) {
+	g_mutex_lock(&st->lock);
+	gboolean seen = g_hash_table_contains(st->errors, GUINT_TO_POINTER(gst_message_get_seqnum(m)));
+	g_mutex_unlock(&st->lock);
+	if (seen || GST_MESSAGE_SRC(m) == NULL || !GST_IS_ELEMENT(GST_MESSAGE_SRC(m)))
 		return FALSE;
 	GstObject *p = gst_object_get_parent(GST_MESSAGE_SRC(m));
 	if (p == NULL)
-		return FALSE;
+		return FALSE; // decodebin took it out to try another
 	gst_object_unref(p);
-	return TRUE;
+	// decodebin loses the errors of an element whose state change to
+	// PAUSED succeeds; one whose change failed, it handles (and removes).
+	GstState state;
+	GST_OBJECT_LOCK(GST_MESSAGE_SRC(m));
+	state = GST_STATE(GST_MESSAGE_SRC(m));
+	GST_OBJECT_UNLOCK(GST_MESSAGE_SRC(m));
+	return state >= GST_STATE_PAUSED;
 }
 
 GstMessage *streamer_dropped_error(GstElement *el, const char *text, gboolean unparent) {
@@ -508,6 +531,9 @@ static GstBusSyncReply share_contexts(GstBus *bus, GstMessage *m, gpointer data)
 	switch (GST_MESSAGE_TYPE(m)) {
 	case GST_MESSAGE_NEED_CONTEXT:
 		if (gst_message_parse_context_type(m, &type) && shared_type(type) && GST_IS_ELEMENT(GST_MESSAGE_SRC(m))) {
+			// Set outside the lock: an element may post HAVE_CONTEXT from
+			// its set_context, which comes back here.
+			GPtrArray *found = g_ptr_array_new_with_free_func((GDestroyNotify)gst_context_unref);
 			g_mutex_lock(&shared_lock);
 			if (shared_contexts != NULL) {
 				GHashTableIter it;
@@ -515,9 +541,12 @@ static GstBusSyncReply share_contexts(GstBus *bus, GstMessage *m, gpointer data)
 				g_hash_table_iter_init(&it, shared_contexts);
 				while (g_hash_table_iter_next(&it, &key, &ctx))
 					if (g_strcmp0(gst_context_get_context_type(ctx), type) == 0)
-						gst_element_set_context(GST_ELEMENT(GST_MESSAGE_SRC(m)), ctx);
+						g_ptr_array_add(found, gst_context_ref(ctx));
 			}
 			g_mutex_unlock(&shared_lock);
+			for (guint i = 0; i < found->len; i++)
+				gst_element_set_context(GST_ELEMENT(GST_MESSAGE_SRC(m)), g_ptr_array_index(found, i));
+			g_ptr_array_unref(found);
 		}
 		break;
 	case GST_MESSAGE_HAVE_CONTEXT: {
@@ -536,7 +565,23 @@ static GstBusSyncReply share_contexts(GstBus *bus, GstMessage *m, gpointer data)
 	return GST_BUS_PASS;
 }
 
-void streamer_bus_share_contexts(GstBus *bus) { gst_bus_set_sync_handler(bus, share_contexts, NULL, NULL); }
+static GstBusSyncReply bus_sync(GstBus *bus, GstMessage *m, gpointer data) {
+	if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_ERROR) {
+		streamer_bus_state *st = data;
+		g_mutex_lock(&st->lock);
+		g_hash_table_add(st->errors, GUINT_TO_POINTER(gst_message_get_seqnum(m)));
+		g_mutex_unlock(&st->lock);
+	}
+	return share_contexts(bus, m, NULL);
+}
+
+streamer_bus_state *streamer_bus_setup(GstBus *bus) {
+	streamer_bus_state *st = g_new0(streamer_bus_state, 1);
+	g_mutex_init(&st->lock);
+	st->errors = g_hash_table_new(NULL, NULL);
+	gst_bus_set_sync_handler(bus, bus_sync, st, bus_state_free);
+	return st;
+}
 
 // For the tests of context sharing (no GPU here): el posts HAVE_CONTEXT with
 // a context of type for CUDA device id, or NEED_CONTEXT for type; the

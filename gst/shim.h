@@ -142,17 +142,22 @@ void streamer_sink_eos(GstElement *el);
 // streamerChildError (with a message reference Go drops).
 void streamer_watch_errors(void);
 void streamer_tag_pipeline(GstElement *pipeline, guint64 id);
-// Whether the message's source is still inside a bin (decodebin removes an
-// element it gave up on, and tries the next).
-gboolean streamer_message_src_in_bin(GstMessage *m);
+// The state of a pipeline bus's sync handler (see streamer_bus_setup).
+typedef struct streamer_bus_state streamer_bus_state;
+// Whether error m, seen inside a decodebin, needs posting on the bus: it
+// was not posted there, its source is still in its bin (not given up by
+// decodebin) and reached PAUSED (decodebin handles those that did not).
+gboolean streamer_rescue_wanted(streamer_bus_state *st, GstMessage *m);
 // An error message from el, as GST_ELEMENT_ERROR would post; when unparent,
 // el is then taken out of its bin, as decodebin does with an element it
 // gave up on. For the tests of the rescue of dropped errors.
 GstMessage *streamer_dropped_error(GstElement *el, const char *text, gboolean unparent);
 
-// Share GPU contexts (the VA display, the CUDA context) between pipelines,
-// so GPU frames can cross from one to another: see shim.c.
-void streamer_bus_share_contexts(GstBus *bus);
+// Install the sync handler of a pipeline's bus: it notes the errors
+// posted (for streamer_rescue_wanted) and shares GPU contexts (the VA
+// display, the CUDA context) between pipelines, so GPU frames can cross
+// from one to another (see shim.c). The state lives as long as the bus.
+streamer_bus_state *streamer_bus_setup(GstBus *bus);
 // Keep ctx as the one to give elements asking for its type and device.
 void streamer_share_context(GstContext *ctx);
 // For the tests of context sharing: see shim.c.
