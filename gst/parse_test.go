@@ -3,8 +3,10 @@
 package gst_test
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spinorml/streamer/gst"
 )
@@ -22,6 +24,7 @@ func TestLaunchParses(t *testing.T) {
 		"bin.( videotestsrc ! queue ) ! fakesink",
 		"file:///dev/null ! fakesink",
 		"  videotestsrc ! fakesink  ",
+		"pipeline.( latency=1000000 videotestsrc ! fakesink )",
 	} {
 		pl, err := gst.Launch(desc, nil)
 		if err != nil {
@@ -54,5 +57,27 @@ func TestLaunchParses(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: %v, want it to say %q", desc, err, want)
 		}
+	}
+}
+
+// A description that is one pipeline of its own is that pipeline, with its
+// properties, and it plays to the end.
+func TestLaunchOfAPipeline(t *testing.T) {
+	noLeaks(t)
+	pl, err := gst.Launch("pipeline.( latency=20000000 videotestsrc num-buffers=5 ! fakesink )", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pl.Stop()
+	if v, err := pl.Gst().GetProperty("latency"); err != nil || v != uint64(20000000) {
+		t.Errorf("latency %v (%v), want 20000000", v, err)
+	}
+	if err := pl.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := pl.Wait(ctx); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -230,6 +230,21 @@ GstElement *streamer_parse(const char *desc, char **err) {
 			gst_object_unref(holder);
 		}
 	}
+	// A description that is one pipeline ("pipeline.( latency=... )") was
+	// parsed into a pipeline of its own beside the guard: use it itself,
+	// so its properties apply.
+	if (GST_IS_BIN(el) && GST_BIN_NUMCHILDREN(el) == 1 && GST_IS_PIPELINE(GST_BIN_CHILDREN(el)->data)) {
+		GstElement *inner = gst_object_ref(GST_BIN_CHILDREN(el)->data);
+		gst_bin_remove(GST_BIN(el), inner);
+		gst_object_unref(el);
+		el = inner; // our reference; it is no longer floating once added and removed
+		// Its bus went to the outer pipeline's and back to none: give it
+		// one of its own, as gst_pipeline_new does.
+		GstBus *bus = g_object_new(GST_TYPE_BUS, "enable-async", TRUE, NULL);
+		gst_object_ref_sink(bus);
+		gst_element_set_bus(el, bus);
+		gst_object_unref(bus);
+	}
 	if (!GST_IS_PIPELINE(el)) {
 		GstElement *p = gst_pipeline_new(NULL);
 		gst_object_ref_sink(p);
