@@ -4,13 +4,16 @@ package ffmpeg_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 
 	"github.com/spinorml/streamer/ffmpeg"
 	"github.com/spinorml/streamer/frame"
 	"github.com/spinorml/streamer/gst"
+	"github.com/spinorml/streamer/stage"
 	"github.com/spinorml/streamer/stream"
 )
 
@@ -57,5 +60,32 @@ func TestCrossBackendWithGStreamer(t *testing.T) {
 	v := probe(t, out, "v:0", "stream=codec_name,width,height,nb_read_frames")
 	if v["codec_name"] != "vp9" || v["width"] != "321" || v["height"] != "241" || v["nb_read_frames"] != "20" {
 		t.Errorf("%v", v)
+	}
+}
+
+// A gst source whose element fails after some frames ends its stream
+// first (stage.AfterDrain): the ffmpeg decoder after it flushes every frame
+// it holds, so each packet that left the source is decoded, and Run then
+// returns the element's error, naming the source.
+func TestGstErrorLetsTheDecoderFinish(t *testing.T) {
+	noLeaks(t)
+	g := stream.New()
+	src := stream.AddSource(g, "camera", gst.NewSource[V](
+		"videotestsrc ! video/x-raw,width=160,height=120,framerate=30/1 ! x264enc speed-preset=ultrafast bframes=2 ! h264parse ! identity error-after=30"))
+	var packets atomic.Int64
+	counted := stream.AddTransform(g, "count", src, stage.Map(func(_ context.Context, v V) (V, error) {
+		packets.Add(1)
+		return v, nil
+	}))
+	sink := &stage.Null[V]{}
+	stream.AddSink(g, "", stream.AddTransform(g, "decode", counted, ffmpeg.NewVideoDecoder()), sink)
+	err := g.Run(context.Background())
+	var se *stream.StageError
+	if !errors.As(err, &se) || se.Stage != "camera" {
+		t.Fatalf("Run: %v, want the source's error", err)
+	}
+	t.Logf("%d packets, %d frames decoded; %v", packets.Load(), sink.Count(), err)
+	if packets.Load() < 20 || sink.Count() != packets.Load() {
+		t.Errorf("%d frames decoded from %d packets: the decoder did not finish", sink.Count(), packets.Load())
 	}
 }
