@@ -21,7 +21,7 @@ import (
 // (or context.Canceled), with every frame released and no goroutine left.
 func TestMixedBackendFaultsAtEveryPosition(t *testing.T) {
 	build := func(pos int, f stagetest.Fault) (*stream.Graph, string, bool) {
-		var src stage.Source[V] = gst.NewSource[V]("videotestsrc ! video/x-raw,format=I420,width=160,height=120,framerate=30/1")
+		src := gst.NewSource[V]("videotestsrc ! video/x-raw,format=I420,width=160,height=120,framerate=30/1")
 		dec, err := gst.NewVideoDecoder(gst.DecoderConfig{Codec: frame.H264})
 		if err != nil {
 			t.Fatal(err)
@@ -31,25 +31,7 @@ func TestMixedBackendFaultsAtEveryPosition(t *testing.T) {
 			dec,
 			&ffmpeg.Scaler{Width: 80, Height: 60},
 		}
-		var sink stage.Sink[V] = &stage.Null[V]{}
-		names := []string{"src", "encode", "decode", "scale", "sink"}
-		switch {
-		case pos == 0:
-			src = stagetest.Source(src, f)
-		case pos <= len(via):
-			via[pos-1] = stagetest.Transform(via[pos-1], f)
-		case pos == len(via)+1:
-			sink = stagetest.Sink(sink, f)
-		default:
-			return nil, "", false
-		}
-		g := stream.New()
-		p := stream.AddSource(g, names[0], src)
-		for i, tr := range via {
-			p = stream.AddTransform(g, names[i+1], p, tr)
-		}
-		stream.AddSink(g, names[len(names)-1], p, sink)
-		return g, names[pos], true
+		return stagetest.Linear(src, via, stage.Sink[V](&stage.Null[V]{}), []string{"src", "encode", "decode", "scale", "sink"}, pos, f)
 	}
 	stagetest.FaultMatrix(t, build, []int{10}, 2*time.Second)
 }
@@ -68,25 +50,7 @@ func TestFFmpegFaultsAtEveryPosition(t *testing.T) {
 			&ffmpeg.Scaler{Width: 160, Height: 120},
 			&ffmpeg.Encoder[V]{Format: frame.H264, Preset: "ultrafast", Tune: "zerolatency"},
 		}
-		var sink stage.Sink[V] = &stage.Null[V]{}
-		names := []string{"demux", "decode", "scale", "encode", "sink"}
-		switch {
-		case pos == 0:
-			src = stagetest.Source(src, f)
-		case pos <= len(via):
-			via[pos-1] = stagetest.Transform(via[pos-1], f)
-		case pos == len(via)+1:
-			sink = stagetest.Sink(sink, f)
-		default:
-			return nil, "", false
-		}
-		g := stream.New()
-		p := stream.AddSource(g, names[0], src)
-		for i, tr := range via {
-			p = stream.AddTransform(g, names[i+1], p, tr)
-		}
-		stream.AddSink(g, names[len(names)-1], p, sink)
-		return g, names[pos], true
+		return stagetest.Linear(src, via, stage.Sink[V](&stage.Null[V]{}), []string{"demux", "decode", "scale", "encode", "sink"}, pos, f)
 	}
 	stagetest.FaultMatrix(t, build, []int{1, 10}, 2*time.Second)
 }

@@ -19,29 +19,22 @@ import (
 // pads: a loop through an element whose pads are independent (rtpbin's
 // send and receive sides) is refused too, though GStreamer might run it.
 func launchLoop(desc string) (string, bool) {
-	var s loopScan
-	s.scan(desc)
+	s := scanLaunch(desc)
 	return s.loop()
 }
 
-// launchStart returns the first token of desc, and whether it can start a
-// description: an element, a URI, a reference or a bin. GStreamer calls
+// scanLaunch lexes desc once, for launchLoop and for badStart.
+func scanLaunch(desc string) *loopScan {
+	s := &loopScan{}
+	s.scan(desc)
+	return s
+}
+
+// badStart returns the first token of the description, when it cannot
+// start one: an element, a URI, a reference or a bin can. GStreamer calls
 // anything else a syntax error; an empty description passes here and fails
 // in streamer_parse ("no element").
-func launchStart(desc string) (string, bool) {
-	for i := 0; i < len(desc); {
-		kind, n := lex(desc[i:])
-		switch kind {
-		case tokSpace:
-			i += n
-			continue
-		case tokIdentifier, tokURL, tokRef, tokBinRef:
-			return desc[i : i+n], true
-		}
-		return desc[i : i+n], desc[i:i+n] == "("
-	}
-	return "", true
-}
+func (s *loopScan) badStart() (string, bool) { return s.start, s.started && !s.startOK }
 
 type loopScan struct {
 	names []string       // per node: its first name= ("" when none)
@@ -53,6 +46,9 @@ type loopScan struct {
 	cur   int  // element node a name= applies to, -1 when none
 	link  bool // a "!" waits for its downstream end
 	stack []outer
+
+	start            string // the first token
+	started, startOK bool   // seen; can start a description
 }
 
 // alias is a name given to node id.
@@ -156,6 +152,10 @@ func (s *loopScan) scan(desc string) {
 		kind, n := lex(desc[i:])
 		tok := desc[i : i+n]
 		i += n
+		if !s.started && kind != tokSpace {
+			s.start, s.started = tok, true
+			s.startOK = kind == tokIdentifier || kind == tokURL || kind == tokRef || kind == tokBinRef || tok == "("
+		}
 		switch kind {
 		case tokAssignment:
 			key, value, _ := strings.Cut(tok, "=")

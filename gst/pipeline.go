@@ -182,6 +182,20 @@ func (p *pipeline) childError(m *C.GstMessage) {
 // its bin drops, as decodebin may; with unparent, the bin then removes the
 // element. Tests use it: the real race cannot be staged on demand.
 func (p *pipeline) raiseDroppedError(name, text string, unparent bool) {
+	p.childError(p.errorFrom(name, text, unparent))
+}
+
+// raiseSeenError is raiseDroppedError for an error that its bin passed on:
+// it is posted on the bus too.
+func (p *pipeline) raiseSeenError(name, text string) {
+	m := p.errorFrom(name, text, false)
+	C.gst_bus_post(p.bus, C.gst_message_ref(m))
+	p.childError(m)
+}
+
+// errorFrom returns an error message from element name (see
+// streamer_dropped_error).
+func (p *pipeline) errorFrom(name, text string, unparent bool) *C.GstMessage {
 	el := p.element(name)
 	if el == nil {
 		panic("gst: no element " + name)
@@ -193,22 +207,7 @@ func (p *pipeline) raiseDroppedError(name, text string, unparent bool) {
 	if unparent {
 		un = 1
 	}
-	p.childError(C.streamer_dropped_error(el, ct, un))
-}
-
-// raiseSeenError is raiseDroppedError for an error that its bin passed on:
-// it is posted on the bus too.
-func (p *pipeline) raiseSeenError(name, text string) {
-	el := p.element(name)
-	if el == nil {
-		panic("gst: no element " + name)
-	}
-	defer C.gst_object_unref(C.gpointer(el))
-	ct := C.CString(text)
-	defer C.free(unsafe.Pointer(ct))
-	m := C.streamer_dropped_error(el, ct, 0)
-	C.gst_bus_post(p.bus, C.gst_message_ref(m))
-	p.childError(m)
+	return C.streamer_dropped_error(el, ct, un)
 }
 
 // childErr is an error message seen inside a bin, and when.
@@ -256,10 +255,11 @@ func checkLaunch(desc string) error {
 		// C sees only what comes before it, which the checks below would not.
 		return fmt.Errorf("gst: invalid launch description %q: it contains a NUL byte", desc)
 	}
-	if at, loop := launchLoop(desc); loop {
+	s := scanLaunch(desc)
+	if at, loop := s.loop(); loop {
 		return fmt.Errorf("gst: invalid launch description %q: its links loop back through %s (GStreamer would recurse until its stack overflows)", desc, at)
 	}
-	if tok, ok := launchStart(desc); !ok {
+	if tok, bad := s.badStart(); bad {
 		return fmt.Errorf("gst: invalid launch description %q: syntax error: it starts with %q, not an element, a reference or a bin", desc, tok)
 	}
 	return nil

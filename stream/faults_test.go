@@ -15,21 +15,9 @@ import (
 
 // linear: pattern → map → pass → null.
 func linearGraph(pos int, f stagetest.Fault) (*stream.Graph, string, bool) {
-	var src stage.Source[V] = pattern(0)
-	var via = []stage.Transform[V, V]{stage.Map(func(_ context.Context, v V) (V, error) { return v, nil }), stage.Pass[V]()}
-	var sink stage.Sink[V] = &stage.Null[V]{}
-	names := []string{"pattern", "map", "pass", "null"}
-	switch {
-	case pos == 0:
-		src = stagetest.Source(src, f)
-	case pos <= len(via):
-		via[pos-1] = stagetest.Transform(via[pos-1], f)
-	case pos == len(via)+1:
-		sink = stagetest.Sink(sink, f)
-	default:
-		return nil, "", false
-	}
-	return stream.Connect(src, via, sink), names[pos], true
+	src := pattern(0)
+	via := []stage.Transform[V, V]{stage.Map(func(_ context.Context, v V) (V, error) { return v, nil }), stage.Pass[V]()}
+	return stagetest.Linear[V](src, via, &stage.Null[V]{}, []string{"pattern", "map", "pass", "null"}, pos, f)
 }
 
 // fan: pattern → tee → (pass, pass#2) → merge → null.

@@ -230,3 +230,28 @@ func FaultMatrix(t *testing.T, build Build, ks []int, limit time.Duration) {
 	}
 	t.Logf("%d graph x position x fault runs; slowest return after a fault: %v", runs, worst)
 }
+
+// Linear builds the chain src → via... → sink for FaultMatrix, with the
+// stage at pos (0 for src, len(via)+1 for sink) wrapped to meet fault f,
+// and each stage named by names (one per stage, in order). It reports
+// false for a pos past the sink.
+func Linear[T frame.Frame](src stage.Source[T], via []stage.Transform[T, T], sink stage.Sink[T], names []string, pos int, f Fault) (*stream.Graph, string, bool) {
+	via = append([]stage.Transform[T, T](nil), via...)
+	switch {
+	case pos == 0:
+		src = Source(src, f)
+	case pos <= len(via):
+		via[pos-1] = Transform(via[pos-1], f)
+	case pos == len(via)+1:
+		sink = Sink(sink, f)
+	default:
+		return nil, "", false
+	}
+	g := stream.New()
+	p := stream.AddSource(g, names[0], src)
+	for i, t := range via {
+		p = stream.AddTransform(g, names[i+1], p, t)
+	}
+	stream.AddSink(g, names[len(via)+1], p, sink)
+	return g, names[pos], true
+}
