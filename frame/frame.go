@@ -49,6 +49,10 @@ func (v Video) Size() int {
 	return v.Data.Size()
 }
 
+// End returns PTS + Duration: the time at which v stops being shown. A
+// graceful stop (stream.Graph.Stop) ends its sources' streams at a common End.
+func (v Video) End() time.Duration { return v.PTS + v.Duration }
+
 // Planes returns CPU views of v's planes; see Data.Planes.
 func (v Video) Planes(ctx context.Context) ([][]byte, error) {
 	if v.Data == nil {
@@ -98,6 +102,9 @@ func (a Audio) Size() int {
 	return a.Data.Size()
 }
 
+// End returns PTS + Duration: the time at which a's last sample ends.
+func (a Audio) End() time.Duration { return a.PTS + a.Duration }
+
 // Planes returns CPU views of a's planes; see Data.Planes.
 func (a Audio) Planes(ctx context.Context) ([][]byte, error) {
 	if a.Data == nil {
@@ -118,4 +125,5 @@ type Frame interface {
 	Retain()
 	Release()
 	Size() int
+	End() time.Duration
 }

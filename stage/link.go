@@ -82,9 +82,12 @@ type Link[T frame.Frame] struct {
 	out     chan T // the reader receives here: ch itself unless managed
 	cfg     LinkConfig
 	managed bool
-	stop    atomic.Bool // reader gone or run cancelled: Send reports false
+	stop    atomic.Bool // reader gone, run cancelled or stopping: Send takes its slow path
+	gone    atomic.Bool // reader gone or run cancelled: Send reports false
 	cancel  atomic.Bool // run cancelled: Recv reports the end of stream
 	started atomic.Bool
+	stopAt  *StopPoint // set before the run: a graceful stop ends this link
+	stopID  int
 
 	// The one counter written on every frame of a plain link, on its own
 	// cache line. Frames received are derived from it (sent, less queued,
@@ -136,12 +139,26 @@ func (l *Link[T]) Start() {
 
 // CloseSend marks the end of stream: the writer has returned and will send
 // no more. Call it once, after the writer's last Send.
-func (l *Link[T]) CloseSend() { close(l.ch) }
+func (l *Link[T]) CloseSend() {
+	close(l.ch)
+	if l.stopAt != nil {
+		l.stopAt.close(l.stopID)
+	}
+}
+
+// StopAt attaches l, a source's output, to p: after p.Stop, Send reports
+// false once l has carried a frame that reaches p's stop time. Call it
+// before frames flow.
+func (l *Link[T]) StopAt(p *StopPoint) {
+	l.stopAt = p
+	l.stopID = p.add(func() { l.stop.Store(true) })
+}
 
 // Cancel makes Send report false and Recv report the end of stream, so the
 // stages on both ends wind down; queued frames are released by Drain.
 func (l *Link[T]) Cancel() {
 	l.cancel.Store(true)
+	l.gone.Store(true)
 	l.stop.Store(true)
 }
 
@@ -150,6 +167,7 @@ func (l *Link[T]) Cancel() {
 // CloseSend. It returns how many frames it released. Because the link is
 // drained, a writer never blocks for ever on a reader that left.
 func (l *Link[T]) Drain() int {
+	l.gone.Store(true)
 	l.stop.Store(true)
 	n := 0
 	for v := range l.out {
@@ -251,12 +269,29 @@ type Out[T frame.Frame] struct{ l *Link[T] }
 // Block policy it waits while the link is full. It reports false when the
 // reader has stopped or the run was cancelled: v is then released by the
 // runner, and the stage should stop producing and return ctx.Err() (nil
-// when the reader simply finished early). Send is safe for concurrent use.
+// when the reader simply finished early). It also reports false, after
+// delivering v, when a graceful stop (StopPoint) has reached v's End: the
+// source then returns nil, ctx.Err() being nil. Send is safe for
+// concurrent use.
 func (o Out[T]) Send(v T) bool {
 	l := o.l
 	l.ch <- v
 	l.sent.Add(1)
-	return !l.stop.Load()
+	if l.stop.Load() {
+		return l.sendSlow(v)
+	}
+	return true
+}
+
+// sendSlow is Send after a drain, a cancel or a graceful stop.
+func (l *Link[T]) sendSlow(v T) bool {
+	if l.gone.Load() {
+		return false
+	}
+	if l.stopAt != nil && l.stopAt.report(l.stopID, v.End()) {
+		return false
+	}
+	return true
 }
 
 // In is the receiving end of a link, handed to the stage that reads it.

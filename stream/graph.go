@@ -29,14 +29,21 @@ type Graph struct {
 	names map[string]int
 	errs  []error
 	ran   atomic.Bool
+
+	stopAt *stage.StopPoint // ends the sources' streams on Stop
+	// Guarded by mu: how StopWithin cancels the run, once it runs.
+	abort     context.CancelCauseFunc
+	aborted   error
+	stopTimer *time.Timer
 }
 
 // New returns an empty graph.
-func New() *Graph { return &Graph{names: map[string]int{}} }
+func New() *Graph { return &Graph{names: map[string]int{}, stopAt: stage.NewStopPoint()} }
 
 // links is what the runner needs of a stage.Link, whatever its frame type.
 type links interface {
 	Start()
+	StopAt(*stage.StopPoint)
 	CloseSend()
 	Drain() int
 	Cancel()
@@ -217,6 +224,29 @@ func (g *Graph) Run(ctx context.Context) error {
 	// stop, or the drain would wait for it for ever.
 	cctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	g.mu.Lock()
+	g.abort = cancel
+	if g.aborted != nil {
+		cancel(g.aborted)
+	}
+	g.mu.Unlock()
+	defer func() {
+		g.mu.Lock()
+		g.abort = nil
+		if g.stopTimer != nil {
+			g.stopTimer.Stop()
+		}
+		g.mu.Unlock()
+	}()
+	// A graceful stop ends the streams of the nodes that read nothing (the
+	// sources) at one media time; the rest of the graph runs on to the end.
+	for _, n := range g.nodes {
+		if len(n.reads) == 0 {
+			for _, p := range n.writes {
+				p.link.StopAt(g.stopAt)
+			}
+		}
+	}
 	eg, gctx := errgroup.WithContext(cctx)
 	fired := make(chan struct{})
 	stop := context.AfterFunc(gctx, func() {
@@ -259,8 +289,57 @@ func (g *Graph) Run(ctx context.Context) error {
 	if err := first.get(); err != nil {
 		return err
 	}
-	return ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if cause := context.Cause(cctx); errors.Is(cause, ErrStopTimeout) {
+		return ErrStopTimeout
+	}
+	return nil
 }
+
+// ErrStopTimeout is what Run returns when a graceful stop begun by
+// StopWithin did not end in time and the run was cancelled.
+var ErrStopTimeout = errors.New("stream: graceful stop timed out; the run was cancelled")
+
+// Stop ends a run gracefully, as gst-launch-1.0 -e or ffmpeg's first
+// Ctrl-C do: the sources (nodes that read no pipe) stop producing, the end
+// of stream cascades down every pipe, encoders emit their delayed frames,
+// muxers write their trailers, and Run returns nil once every stage has
+// finished. The output holds every frame the sources produced, and sources
+// stop at one media time: each goes on until it has sent a frame ending at
+// or after the latest End any source had reached, so audio and video end
+// together (within a frame).
+//
+// Stop does not wait; Run's return is the end. A source that never sends
+// again (a stalled network input) keeps a stopping run alive: bound it with
+// StopWithin, or cancel Run's context, which is the immediate stop: queued
+// frames are released unprocessed. Stop before Run makes the run stop after
+// each source's first frame. After the first call, subsequent calls do
+// nothing. Stop is safe for concurrent use.
+func (g *Graph) Stop() { g.stopAt.Stop() }
+
+// StopWithin calls Stop and, if the run has not ended d later, cancels it:
+// Run then returns ErrStopTimeout (or the error of a stage that failed).
+func (g *Graph) StopWithin(d time.Duration) {
+	g.Stop()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.stopTimer != nil {
+		return
+	}
+	g.stopTimer = time.AfterFunc(d, func() {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		g.aborted = ErrStopTimeout
+		if g.abort != nil {
+			g.abort(ErrStopTimeout)
+		}
+	})
+}
+
+// Stopping reports whether Stop (or StopWithin) was called.
+func (g *Graph) Stopping() bool { return g.stopAt.Stopping() }
 
 // firstError keeps the earliest failure of a run, whether it stopped the
 // run at once or after the drain (stage.AfterDrain).
