@@ -194,6 +194,7 @@ type facts struct {
 	strides       [4]int
 	rate          int
 	channels      int
+	samples       int
 	pts, dts, dur time.Duration
 	keyframe      bool
 	codec         *frame.Codec
@@ -210,7 +211,7 @@ func videoFacts(v frame.Video) facts {
 }
 
 func audioFacts(a frame.Audio) facts {
-	return facts{data: a.Data, format: a.Format, rate: a.Rate, channels: a.Channels,
+	return facts{data: a.Data, format: a.Format, rate: a.Rate, channels: a.Channels, samples: a.Samples,
 		pts: a.PTS, dts: a.DTS, dur: a.Duration, keyframe: a.Keyframe, codec: a.Codec}
 }
 
@@ -232,7 +233,19 @@ type pusher[T frame.Frame] struct {
 	raw    *layout
 	facts  func(T) facts
 	pushed int
+	// segment: the appsrc's segment (starting at streamOffset) was sent.
+	segment bool
+	// shift is added to running time (set before the first push): see
+	// MuxSink's muxers that cannot store a DTS before zero.
+	shift time.Duration
 }
+
+// streamOffset is added to every timestamp pushed into an appsrc, whose
+// segment starts there, as GStreamer's own encoders do (x264enc's minimum
+// PTS is 1000 hours): running and stream time are the frame's own, while a
+// DTS before zero (B-frame reordering, encoder priming) stays a valid,
+// increasing GstClockTime that muxers order and write as negative.
+const streamOffset = 1000 * time.Hour
 
 func newPusher[T frame.Frame](p *pipeline, name string, maxBuffers int) (*pusher[T], error) {
 	el := p.element(name)
@@ -298,23 +311,37 @@ func (ps *pusher[T]) push(ctx context.Context, v T) error {
 		strides = ps.raw.strides
 	}
 	rows := func(i int) int { return f.format.PlaneRows(i, f.height) }
-	buf, err := toBuffer(ctx, f.data, ps.raw, strides, rows)
+	var buf *C.GstBuffer
+	var err error
+	if _, native := f.data.(*FrameData); f.format.IsPlanarAudio() && !native {
+		buf, err = planarAudioBuffer(ctx, f)
+	} else {
+		buf, err = toBuffer(ctx, f.data, ps.raw, strides, rows)
+	}
 	if err != nil {
 		return err
 	}
-	// GstClockTime has no negative times: an encoder's first DTS before
-	// zero (B-frames) goes as none, which parsers and decoders handle.
-	dts := C.GstClockTime(f.dts)
-	if f.dts < 0 || (f.dts == f.pts && !f.format.IsEncoded()) {
-		dts = clockTimeNone
+	// Raw frames carry no DTS (theirs is their PTS); an encoded frame's DTS
+	// may be before zero, which streamOffset keeps in range.
+	dts := clockTimeNone
+	if f.format.IsEncoded() || f.dts != f.pts {
+		dts = C.GstClockTime(max(f.dts+streamOffset, 0))
 	}
-	pts := C.GstClockTime(max(f.pts, 0))
+	pts := C.GstClockTime(max(f.pts+streamOffset, 0))
 	dur := C.GstClockTime(f.dur)
 	if f.dur <= 0 {
 		dur = clockTimeNone
 	}
 	buf = C.streamer_stamp(buf, pts, dts, dur, C.gboolean(boolInt(!f.keyframe)))
-	if ret := C.gst_app_src_push_buffer((*C.GstAppSrc)(unsafe.Pointer(ps.el)), buf); ret != C.GST_FLOW_OK {
+	src := (*C.GstAppSrc)(unsafe.Pointer(ps.el))
+	var ret C.GstFlowReturn
+	if ps.segment {
+		ret = C.gst_app_src_push_buffer(src, buf)
+	} else {
+		ret = C.streamer_push_segment(src, buf, C.GstClockTime(streamOffset-ps.shift))
+		ps.segment = true
+	}
+	if ret != C.GST_FLOW_OK {
 		if err := ps.p.Err(); err != nil {
 			return err
 		}

@@ -258,6 +258,60 @@ func toBuffer(ctx context.Context, d frame.Data, raw *layout, strides [4]int, ro
 	return buf, nil
 }
 
+// planarAudioBuffer makes a non-interleaved audio buffer (planes described
+// by a GstAudioMeta, as GStreamer requires) from CPU planes: wrapped without
+// a copy when the planes lie back to back in one block, as a pool cuts them,
+// else copied once into one block (counted by frame.CopiedBytes). It takes
+// f's reference.
+func planarAudioBuffer(ctx context.Context, f facts) (*C.GstBuffer, error) {
+	d := f.data
+	planes, err := d.Planes(ctx)
+	if err != nil {
+		d.Release()
+		return nil, fmt.Errorf("gst: audio bytes: %w", err)
+	}
+	per := f.samples * f.format.SampleSize()
+	if f.channels <= 0 || len(planes) != f.channels || per <= 0 {
+		d.Release()
+		return nil, fmt.Errorf("gst: planar %v audio with %d planes, %d channels and %d samples: want one plane of samples per channel", f.format, len(planes), f.channels, f.samples)
+	}
+	for i, p := range planes {
+		if len(p) < per {
+			d.Release()
+			return nil, fmt.Errorf("gst: planar audio plane %d has %d bytes, want %d (%d samples)", i, len(p), per, f.samples)
+		}
+	}
+	name := rawAudio[f.format]
+	cf := C.CString(name)
+	defer C.free(unsafe.Pointer(cf))
+	size := per * f.channels
+	base := uintptr(unsafe.Pointer(&planes[0][0]))
+	together := true
+	for i := 1; i < len(planes) && together; i++ {
+		together = uintptr(unsafe.Pointer(&planes[i][0])) == base+uintptr(i*per)
+	}
+	var buf *C.GstBuffer
+	if together {
+		buf = wrap(d, planes[0][:1], size)
+	} else {
+		var info C.GstMapInfo
+		buf = C.streamer_buffer_new_mapped(C.gsize(size), &info)
+		if buf == nil {
+			d.Release()
+			return nil, fmt.Errorf("gst: cannot allocate a %d-byte buffer", size)
+		}
+		dst := unsafe.Slice((*byte)(unsafe.Pointer(info.data)), size)
+		for i, p := range planes {
+			copy(dst[i*per:(i+1)*per], p[:per])
+		}
+		C.streamer_buffer_unmap(buf, &info)
+		frame.CountCopy(size)
+		d.Release()
+	}
+	C.streamer_add_audio_meta(buf, cf, C.int(f.rate), C.int(f.channels), C.int(f.samples), nil)
+	return buf, nil
+}
+
 // wrap makes a GstBuffer over size bytes starting at first[0], keeping d
 // (and the caller's reference) until GStreamer is done with it.
 func wrap(d frame.Data, first []byte, size int) *C.GstBuffer {

@@ -291,6 +291,17 @@ func (m *MuxSink) Run(ctx context.Context, video stage.In[frame.Video], audio st
 	}
 	defer vs.endOnCancel(ctx)()
 	defer as.endOnCancel(ctx)()
+	// A muxer that cannot write a DTS before zero gets both streams
+	// shifted by the first video frame's reordering delay, as FFmpeg's
+	// muxers do (avoid_negative_ts): the file starts that much later, but
+	// its DTS increase and audio stays aligned with video.
+	var head frame.Video
+	var hasHead bool
+	if noNegativeDTS[m.Muxer] {
+		if head, hasHead = video.Recv(); hasHead && head.DTS < 0 {
+			vs.shift, as.shift = -head.DTS, -head.DTS
+		}
+	}
 	// Play only once each input has caps (or has ended), so the muxer
 	// knows every stream before it writes its header.
 	var ready sync.WaitGroup
@@ -304,10 +315,11 @@ func (m *MuxSink) Run(ctx context.Context, video stage.In[frame.Video], audio st
 		})
 	}
 	errs := make(chan error, 2)
-	go func() { errs <- feed(ctx, p, vs, video, &ready, start, started) }()
-	go func() { errs <- feed(ctx, p, as, audio, &ready, start, started) }()
+	go func() { errs <- feed(ctx, p, vs, video, head, hasHead, &ready, start, started) }()
+	go func() { errs <- feed(ctx, p, as, audio, frame.Audio{}, false, &ready, start, started) }()
 	err = errors.Join(<-errs, <-errs)
-	if err != nil && !errors.Is(err, context.Canceled) {
+	// A cancel (context.Canceled or a deadline) still finishes the file.
+	if err != nil && (ctx.Err() == nil || !errors.Is(err, ctx.Err())) {
 		return err
 	}
 	if ctx.Err() != nil {
@@ -317,8 +329,12 @@ func (m *MuxSink) Run(ctx context.Context, video stage.In[frame.Video], audio st
 	return p.waitEOS(ctx, eosTimeout)
 }
 
-// feed pushes one input of a MuxSink.
-func feed[T frame.Frame](ctx context.Context, p *pipeline, ps *pusher[T], in stage.In[T], ready *sync.WaitGroup, start func(), started chan error) error {
+// noNegativeDTS names the muxers that clamp a DTS before zero to zero
+// (FLV stores unsigned timestamps), which would make DTS repeat.
+var noNegativeDTS = map[string]bool{"flvmux": true}
+
+// feed pushes one input of a MuxSink: head first, when it has one.
+func feed[T frame.Frame](ctx context.Context, p *pipeline, ps *pusher[T], in stage.In[T], head T, hasHead bool, ready *sync.WaitGroup, start func(), started chan error) error {
 	first := true
 	wait := func() error {
 		ready.Done()
@@ -328,7 +344,12 @@ func feed[T frame.Frame](ctx context.Context, p *pipeline, ps *pusher[T], in sta
 		return err
 	}
 	for {
-		v, ok := in.Recv()
+		v, ok := head, hasHead
+		if hasHead {
+			hasHead = false
+		} else {
+			v, ok = in.Recv()
+		}
 		if !ok {
 			break
 		}

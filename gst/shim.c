@@ -379,7 +379,32 @@ void streamer_setup_appsink(GstElement *el, int max_buffers) {
 
 void streamer_setup_appsrc(GstElement *el, int max_buffers) {
 	g_object_set(el, "format", GST_FORMAT_TIME, "block", TRUE, "emit-signals", FALSE,
-		"max-bytes", (guint64)0, "max-buffers", (guint64)max_buffers, "max-time", (guint64)0, NULL);
+		"max-bytes", (guint64)0, "max-buffers", (guint64)max_buffers, "max-time", (guint64)0,
+		"handle-segment-change", TRUE, NULL);
+}
+
+GstFlowReturn streamer_push_segment(GstAppSrc *src, GstBuffer *buf, GstClockTime start) {
+	GstSegment seg;
+	gst_segment_init(&seg, GST_FORMAT_TIME);
+	seg.start = start;
+	seg.position = start;
+	seg.time = 0;
+	GstCaps *caps = gst_app_src_get_caps(src);
+	GstSample *sample = gst_sample_new(buf, caps, &seg, NULL);
+	if (caps != NULL)
+		gst_caps_unref(caps);
+	gst_buffer_unref(buf);
+	GstFlowReturn ret = gst_app_src_push_sample(src, sample);
+	gst_sample_unref(sample);
+	return ret;
+}
+
+void streamer_add_audio_meta(GstBuffer *buf, const char *format, int rate, int channels, int samples, gsize *offsets) {
+	GstAudioInfo info;
+	gst_audio_info_init(&info);
+	gst_audio_info_set_format(&info, gst_audio_format_from_string(format), rate, channels, NULL);
+	info.layout = GST_AUDIO_LAYOUT_NON_INTERLEAVED;
+	gst_buffer_add_audio_meta(buf, &info, samples, offsets);
 }
 
 void streamer_sink_eos(GstElement *el) {

@@ -62,6 +62,14 @@ int streamer_pull(GstAppSink *sink, GstBuffer **buf, GstCaps **caps, streamer_ti
 // Wrap memory the caller keeps alive until notify(user_data) is called.
 GstBuffer *streamer_wrap(gpointer data, gsize size, uintptr_t handle);
 
+// Push buf (taking its reference) with a segment that starts at start:
+// running and stream time are the buffer's timestamps less start.
+GstFlowReturn streamer_push_segment(GstAppSrc *src, GstBuffer *buf, GstClockTime start);
+
+// Describe buf as non-interleaved audio: channels planes of samples each,
+// at offsets (NULL: back to back).
+void streamer_add_audio_meta(GstBuffer *buf, const char *format, int rate, int channels, int samples, gsize *offsets);
+
 // Set timestamps, making the buffer writable first when it is shared (a
 // metadata copy: the memory is shared, not copied).
 GstBuffer *streamer_stamp(GstBuffer *buf, GstClockTime pts, GstClockTime dts, GstClockTime dur, gboolean delta);
