@@ -247,6 +247,46 @@ type outStream struct {
 	codec *frame.Codec
 	tb    frame.Rational
 	last  time.Duration // end of the last packet, for packets without PTS
+	// Packets read before the stream's first DTS (Matroska stores none,
+	// and FFmpeg reconstructs them only from the third packet of an H.264
+	// stream with B-frames): held until that DTS is known, then given DTS
+	// one packet apart before it. Guessing DTS = PTS instead makes the
+	// DTS of a reordered stream go backwards, and a muxer then mangles it.
+	pending  []pendingPacket
+	dtsKnown bool
+}
+
+type pendingPacket struct {
+	data     frame.Data
+	pts, dur time.Duration
+	key      bool
+}
+
+// maxPending bounds the packets held waiting for a stream's first DTS; past
+// it (a stream with no DTS at all) they go with DTS = PTS.
+const maxPending = 16
+
+// backfill gives the pending packets DTS one packet duration apart, ending
+// before dts (and never after their PTS), and hands them to send in order.
+// With dts unknown (the stream ended, or too many waited) DTS = PTS.
+func (st *outStream) backfill(dts time.Duration, known bool, send func(st *outStream, p pendingPacket, dts time.Duration) bool) bool {
+	ok := true
+	n := len(st.pending)
+	for i, p := range st.pending {
+		d := p.pts
+		if known {
+			step := max(p.dur, time.Millisecond)
+			d = min(dts-time.Duration(n-i)*step, p.pts)
+		}
+		if ok {
+			ok = send(st, p, d)
+		} else {
+			p.data.Release()
+		}
+		st.pending[i] = pendingPacket{}
+	}
+	st.pending = st.pending[:0]
+	return ok
 }
 
 // Run reads the input and sends its packets until the end of the input
@@ -317,6 +357,34 @@ func (d *Demux) Run(ctx context.Context, video stage.Out[frame.Video], audio sta
 	var offset time.Duration // added to timestamps: the length of the passes before
 	loops := d.Loop
 	var pace stage.Pacer
+	send := func(st *outStream, p pendingPacket, dts time.Duration) bool {
+		c := st.codec
+		if st.video {
+			return video.Send(frame.Video{Data: p.data, Format: c.Format, Width: c.Width, Height: c.Height, Codec: c,
+				PTS: p.pts, DTS: dts, Duration: p.dur, Keyframe: p.key})
+		}
+		return audio.Send(frame.Audio{Data: p.data, Format: c.Format, Rate: c.SampleRate, Channels: c.Channels, Codec: c,
+			PTS: p.pts, DTS: dts, Duration: p.dur, Keyframe: p.key})
+	}
+	// flush sends what still waits for a DTS, with DTS = PTS.
+	flush := func() bool {
+		ok := true
+		for _, st := range streams {
+			if st != nil {
+				ok = st.backfill(0, false, send) && ok
+			}
+		}
+		return ok
+	}
+	defer func() {
+		for _, st := range streams {
+			if st != nil {
+				for _, p := range st.pending {
+					p.data.Release()
+				}
+			}
+		}
+	}()
 	pkt := C.av_packet_alloc()
 	defer func() { C.av_packet_free(&pkt) }()
 	for {
@@ -335,6 +403,9 @@ func (d *Demux) Run(ctx context.Context, video stage.Out[frame.Video], audio sta
 				}
 				if pass := end - offset; declared > 0 && pass+declared/20+100*time.Millisecond < declared {
 					return stage.AfterDrain(fmt.Errorf("ffmpeg: demux: %s: %w (%v of %v)", d.what(), ErrTruncated, pass, declared))
+				}
+				if !flush() {
+					return ctx.Err()
 				}
 				if loops == 0 || end <= offset {
 					return nil
@@ -392,14 +463,20 @@ func (d *Demux) Run(ctx context.Context, video stage.Out[frame.Video], audio sta
 			fd.Release()
 			return errors.New("ffmpeg: demux: out of memory for a packet")
 		}
-		c := st.codec
-		var ok bool
-		if st.video {
-			ok = video.Send(frame.Video{Data: fd, Format: c.Format, Width: c.Width, Height: c.Height, Codec: c,
-				PTS: pts, DTS: dts, Duration: dur, Keyframe: key})
+		this := pendingPacket{data: fd, pts: pts, dur: dur, key: key}
+		if !okD && !st.dtsKnown && len(st.pending) < maxPending {
+			st.pending = append(st.pending, this)
+			continue
+		}
+		ok := true
+		if len(st.pending) > 0 {
+			ok = st.backfill(dts, okD, send)
+		}
+		st.dtsKnown = st.dtsKnown || okD
+		if ok {
+			ok = send(st, this, dts)
 		} else {
-			ok = audio.Send(frame.Audio{Data: fd, Format: c.Format, Rate: c.SampleRate, Channels: c.Channels, Codec: c,
-				PTS: pts, DTS: dts, Duration: dur, Keyframe: key})
+			fd.Release()
 		}
 		if !ok {
 			return ctx.Err()
