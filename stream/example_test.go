@@ -5,6 +5,7 @@ package stream_test
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/spinorml/streamer/frame"
 	"github.com/spinorml/streamer/stage"
@@ -83,4 +84,16 @@ func Example_writingAStage() {
 	planes, _ := sink.Frames()[0].Planes(context.Background())
 	fmt.Println(err, planes[0])
 	// Output: <nil> [20 20 130 75 20 20 130 75]
+}
+
+// A graceful stop: a live source runs until Stop, then the end of stream
+// cascades and Run returns nil with every frame delivered.
+func ExampleGraph_Stop() {
+	sink := &stage.Collect[frame.Video]{}
+	defer sink.Release()
+	g := stream.Connect(&stage.Pattern{Width: 64, Height: 48, Live: true}, nil, sink)
+	time.AfterFunc(100*time.Millisecond, g.Stop)
+	err := g.Run(context.Background())
+	fmt.Println(err, len(sink.Frames()) > 0)
+	// Output: <nil> true
 }

@@ -14,8 +14,11 @@
 // copy or none. The container follows the extension of -o (.mp4, .mkv,
 // .webm, .ts, ...) unless -f names one. -size WxH scales the video. -re
 // reads the input at its real rate (for live outputs). A progress line shows
-// on a terminal; Ctrl-C stops cleanly and the file written so far is
-// finished (the muxer writes its trailer), exiting with status 130.
+// on a terminal. The first Ctrl-C stops gracefully, as ffmpeg's does: the
+// input stops, the encoders flush, the muxer writes its trailer and every
+// frame read is in the file (exit status 0); a second Ctrl-C cancels at
+// once, leaving a finished but shorter file (exit status 130). The summary
+// says how many frames of each stream the muxer wrote.
 //
 // Check the result with ffprobe:
 //
@@ -27,12 +30,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spinorml/streamer/examples/internal/cli"
@@ -42,7 +44,7 @@ import (
 	"github.com/spinorml/streamer/stream"
 )
 
-func main() { os.Exit(run(os.Args[1:])) }
+func main() { os.Exit(run(os.Args[1:], os.Stderr)) }
 
 var codecs = map[string]frame.Format{
 	"h264": frame.H264, "h265": frame.H265, "hevc": frame.H265, "vp8": frame.VP8, "vp9": frame.VP9, "av1": frame.AV1,
@@ -63,10 +65,10 @@ type config struct {
 
 var errPrinted = errors.New("bad flags")
 
-func parseFlags(args []string) (config, error) {
+func parseFlags(args []string, stderr io.Writer) (config, error) {
 	var c config
 	fs := flag.NewFlagSet("transcode", flag.ContinueOnError)
-	fs.SetOutput(os.Stderr)
+	fs.SetOutput(stderr)
 	fs.StringVar(&c.in, "i", "", "input file or URL (required)")
 	fs.StringVar(&c.out, "o", "", "output file or URL (required)")
 	fs.StringVar(&c.format, "f", "", "output container (mp4, matroska, webm, mpegts, ...); default from -o's extension")
@@ -126,30 +128,35 @@ func parseFlags(args []string) (config, error) {
 	return c, err
 }
 
-func run(args []string) int {
-	c, err := parseFlags(args)
+// run transcodes as args say, writing messages and the summary to stderr,
+// and returns the exit status.
+func run(args []string, stderr io.Writer) int {
+	c, err := parseFlags(args, stderr)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.Is(err, errPrinted):
 		return 2
 	case err != nil:
-		fmt.Fprintln(os.Stderr, "transcode:", err)
+		fmt.Fprintln(stderr, "transcode:", err)
 		return 2
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 
 	var g *stream.Graph
+	var out outputs
 	if c.backend == "gst" {
-		g, err = gstGraph(c)
+		g, out, err = gstGraph(c)
 	} else {
-		g = ffmpegGraph(c)
+		g, out = ffmpegGraph(c)
 	}
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "transcode:", err)
+		fmt.Fprintln(stderr, "transcode:", err)
 		return 1
 	}
+	release := stream.StopOnSignal(g, cancel, cli.ReportSignal("transcode"))
+	defer release()
 
 	stopProgress := cli.Progress(g, "mux", 0)
 	start := time.Now()
@@ -157,26 +164,31 @@ func run(args []string) int {
 	elapsed := time.Since(start)
 	stopProgress()
 
-	frames := cli.Stage(g, "mux").In
-	what := fmt.Sprintf("%d frames from %s to %s in %v", frames, c.in, c.out, elapsed.Round(time.Millisecond))
+	what := fmt.Sprintf("%s from %s to %s in %v", cli.Written(out.video, out.audio), c.in, c.out, elapsed.Round(time.Millisecond))
 	switch {
 	case err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()):
-		fmt.Fprintf(os.Stderr, "transcode: interrupted: wrote %s (file finished)\n", what)
+		fmt.Fprintf(stderr, "transcode: cancelled: wrote %s (file finished)\n", what)
 		return 130
 	case err != nil:
-		fmt.Fprintf(os.Stderr, "transcode: %v\n(wrote %s)\n", err, what)
+		fmt.Fprintf(stderr, "transcode: %v\n(wrote %s)\n", err, what)
 		return 1
 	case frame.Live() != 0:
-		fmt.Fprintf(os.Stderr, "transcode: wrote %s, but %d frame handles leaked\n", what, frame.Live())
+		fmt.Fprintf(stderr, "transcode: wrote %s, but %d frame handles leaked\n", what, frame.Live())
 		return 1
 	}
-	fmt.Fprintf(os.Stderr, "transcode: wrote %s\n", what)
+	fmt.Fprintf(stderr, "transcode: wrote %s\n", what)
 	return 0
+}
+
+// outputs are the pipes into the muxer, whose counts say what was written.
+type outputs struct {
+	video *stream.Pipe[frame.Video]
+	audio *stream.Pipe[frame.Audio]
 }
 
 // ffmpegGraph is demux → (decode → scale → encode) per stream → mux, all
 // FFmpeg.
-func ffmpegGraph(c config) *stream.Graph {
+func ffmpegGraph(c config) (*stream.Graph, outputs) {
 	global := ffmpeg.WantsGlobalHeader(c.out, c.format)
 	g := stream.New()
 	vp, ap := ffmpeg.AddDemux(g, "demux", &ffmpeg.Demux{URL: c.in, Realtime: c.realtime}, c.vcodec != "none", c.acodec != "none")
@@ -207,15 +219,15 @@ func ffmpegGraph(c config) *stream.Graph {
 		})
 	}
 	ffmpeg.AddMux(g, "mux", &ffmpeg.Mux{URL: c.out, Format: c.format}, vout, aout)
-	return g
+	return g, outputs{vout, aout}
 }
 
 // gstGraph does the same with GStreamer: decodebin per stream, gst
 // encoders, and a gst muxer chosen by the output's extension.
-func gstGraph(c config) (*stream.Graph, error) {
+func gstGraph(c config) (*stream.Graph, outputs, error) {
 	muxer, ok := cli.GstMuxers[strings.ToLower(filepath.Ext(c.out))]
 	if !ok {
-		return nil, fmt.Errorf("-backend gst: -o %q: the extension must be one of .mp4 .mov .mkv .webm .ts", c.out)
+		return nil, outputs{}, fmt.Errorf("-backend gst: -o %q: the extension must be one of .mp4 .mov .mkv .webm .ts", c.out)
 	}
 	in := "filesrc location=" + strconv.Quote(c.in) + " ! decodebin"
 	g := stream.New()
@@ -225,7 +237,7 @@ func gstGraph(c config) (*stream.Graph, error) {
 	if c.vcodec != "none" {
 		enc, err := gst.NewVideoEncoder(gst.EncoderConfig{Codec: codecs[c.vcodec], Bitrate: int(c.vbitrate), KeyframeInterval: c.gop, Preset: c.preset})
 		if err != nil {
-			return nil, err
+			return nil, outputs{}, err
 		}
 		desc := in + " ! videoconvert"
 		if c.width > 0 {
@@ -237,7 +249,7 @@ func gstGraph(c config) (*stream.Graph, error) {
 	if c.acodec != "none" {
 		enc, err := gst.NewAudioEncoder(gst.EncoderConfig{Codec: codecs[c.acodec], Bitrate: int(c.abitrate)})
 		if err != nil {
-			return nil, err
+			return nil, outputs{}, err
 		}
 		aout = stream.AddTransform(g, "audio-encoder", stream.AddSource(g, "audio-decoder", gst.NewSource[frame.Audio](in+" ! audioconvert ! audioresample")), enc)
 		sink.Audio = gstParser(codecs[c.acodec])
@@ -250,7 +262,7 @@ func gstGraph(c config) (*stream.Graph, error) {
 	default:
 		stream.AddSink(g, "mux", aout, gst.NewSink[frame.Audio](sink.Audio+" ! "+muxer+" ! "+sink.Output))
 	}
-	return g, nil
+	return g, outputs{vout, aout}, nil
 }
 
 func gstParser(f frame.Format) string {

@@ -3,8 +3,11 @@
 package main
 
 import (
+	"bytes"
+	"io"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -14,6 +17,8 @@ import (
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+var wrote = regexp.MustCompile(`wrote (\d+) video`)
 
 func probe(t *testing.T, path string) string {
 	t.Helper()
@@ -53,23 +58,29 @@ func TestTranscode(t *testing.T) {
 			"h264|320|240|30"},
 	}
 	for _, c := range cases {
-		if code := run(append([]string{"-i", in}, c.args...)); code != 0 {
-			t.Fatalf("%v: exit %d", c.args, code)
+		var log bytes.Buffer
+		if code := run(append([]string{"-i", in}, c.args...), &log); code != 0 {
+			t.Fatalf("%v: exit %d\n%s", c.args, code, log.String())
 		}
-		if got := probe(t, c.args[1]); !strings.HasPrefix(got, c.want) {
+		got := probe(t, c.args[1])
+		if !strings.HasPrefix(got, c.want) {
 			t.Errorf("%v: ffprobe says %q, want %q...", c.args, got, c.want)
+		}
+		// The summary's video count is what ffprobe decodes: 30 frames.
+		if m := wrote.FindStringSubmatch(log.String()); m == nil || m[1] != "30" || !strings.HasSuffix(strings.Split(got, "\n")[0], "|30") {
+			t.Errorf("%v: summary %q, ffprobe %q: want 30 video frames written and decoded", c.args, log.String(), got)
 		}
 	}
 	if frame.Live() != live {
 		t.Errorf("%d frame handles leaked", frame.Live()-live)
 	}
-	if code := run([]string{"-i", filepath.Join(dir, "missing.mp4"), "-o", filepath.Join(dir, "x.mkv")}); code != 1 {
+	if code := run([]string{"-i", filepath.Join(dir, "missing.mp4"), "-o", filepath.Join(dir, "x.mkv")}, io.Discard); code != 1 {
 		t.Errorf("missing input: exit %d, want 1", code)
 	}
-	if code := run([]string{"-i", in, "-o", filepath.Join(dir, "x.mkv"), "-vcodec", "mpeg9"}); code != 2 {
+	if code := run([]string{"-i", in, "-o", filepath.Join(dir, "x.mkv"), "-vcodec", "mpeg9"}, io.Discard); code != 2 {
 		t.Errorf("unknown codec: exit %d, want 2", code)
 	}
-	if code := run([]string{"-i", in, "-o", filepath.Join(dir, "x.mkv"), "-backend", "gst", "-vcodec", "copy"}); code != 2 {
+	if code := run([]string{"-i", in, "-o", filepath.Join(dir, "x.mkv"), "-backend", "gst", "-vcodec", "copy"}, io.Discard); code != 2 {
 		t.Errorf("copy with gst: exit %d, want 2", code)
 	}
 }

@@ -95,6 +95,31 @@ func Progress(g *stream.Graph, name string, total int) (stop func()) {
 	}
 }
 
+// ReportSignal returns what stream.StopOnSignal calls on a signal: it
+// tells the user, on standard error, what the signal does.
+func ReportSignal(program string) func(os.Signal, bool) {
+	return func(sig os.Signal, cancelled bool) {
+		if cancelled {
+			fmt.Fprintf(os.Stderr, "\r\033[K%s: %v again: cancelling\n", program, sig)
+			return
+		}
+		fmt.Fprintf(os.Stderr, "\r\033[K%s: %v: stopping, finishing the output (again to cancel)\n", program, sig)
+	}
+}
+
+// Written describes how many frames each stream delivered to the muxer:
+// "300 video and 470 audio frames". A nil pipe is left out.
+func Written(video *stream.Pipe[frame.Video], audio *stream.Pipe[frame.Audio]) string {
+	var parts []string
+	if video != nil {
+		parts = append(parts, strconv.FormatUint(video.Stats().Received, 10)+" video")
+	}
+	if audio != nil {
+		parts = append(parts, strconv.FormatUint(audio.Stats().Received, 10)+" audio")
+	}
+	return strings.Join(parts, " and ") + " frames"
+}
+
 // GstParsers name the GStreamer parser that readies each encoded format for
 // a muxer; formats without one pass through identity.
 var GstParsers = map[frame.Format]string{

@@ -1,0 +1,172 @@
+// Copyright © SpinorML Ltd., licensed under AGPL-3.0.
+
+package backends_test
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/spinorml/streamer/conformance"
+	"github.com/spinorml/streamer/ffmpeg"
+	"github.com/spinorml/streamer/frame"
+	"github.com/spinorml/streamer/gst"
+	"github.com/spinorml/streamer/stage"
+	"github.com/spinorml/streamer/stage/stagetest"
+	"github.com/spinorml/streamer/stream"
+)
+
+// The encode matrix: the core's test pattern and sine through each
+// backend's encoders into each container that holds the pair.
+const (
+	encFrames = 60 // 2 s at 30 fps
+	encWidth  = 320
+	encHeight = 240
+)
+
+var fps = frame.Rational{Num: 30, Den: 1}
+
+// cell is one backend × container × codec pair of the matrix.
+type cell struct {
+	ext          string
+	video, audio frame.Format
+}
+
+func (c cell) String() string { return fmt.Sprintf("%s/%v+%v", c.ext, c.video, c.audio) }
+
+var gstMuxers = map[string]string{".mp4": "mp4mux", ".mkv": "matroskamux", ".webm": "webmmux", ".ts": "mpegtsmux", ".flv": "flvmux"}
+
+var gstParsers = map[frame.Format]string{
+	frame.H264: "h264parse", frame.H265: "h265parse", frame.AV1: "av1parse",
+	frame.AAC: "aacparse", frame.Opus: "opusparse", frame.VP8: "identity", frame.VP9: "identity",
+}
+
+var gstCells = []cell{
+	{".mp4", frame.H264, frame.AAC}, {".mp4", frame.H265, frame.AAC},
+	{".mkv", frame.H264, frame.Opus}, {".mkv", frame.VP9, frame.AAC}, {".mkv", frame.AV1, frame.Opus},
+	{".webm", frame.VP8, frame.Opus}, {".webm", frame.VP9, frame.Opus},
+	{".ts", frame.H264, frame.AAC}, {".ts", frame.H265, frame.AAC},
+	{".flv", frame.H264, frame.AAC},
+}
+
+var ffmpegCells = []cell{
+	{".mp4", frame.H264, frame.AAC}, {".mp4", frame.H265, frame.AAC}, {".mp4", frame.AV1, frame.Opus},
+	{".mkv", frame.H264, frame.Opus}, {".mkv", frame.VP9, frame.AAC},
+	{".webm", frame.VP8, frame.Opus}, {".webm", frame.VP9, frame.Opus},
+	{".ts", frame.H264, frame.AAC}, {".ts", frame.H265, frame.AAC},
+}
+
+// avSources adds the test pattern and a tone as long as it (1024-sample
+// frames at 48 kHz) to g.
+func avSources(g *stream.Graph, frames int, live bool) (*stream.Pipe[frame.Video], *stream.Pipe[frame.Audio]) {
+	video := stream.AddSource(g, "pattern", &stage.Pattern{Width: encWidth, Height: encHeight, FPS: fps, Frames: frames, Live: live})
+	tone := &stage.Sine{Samples: 1024, Live: live}
+	if frames > 0 {
+		tone.Frames = (frames*48000/30 + 512) / 1024 // nearest: within half a frame of the video
+	}
+	return video, stream.AddSource(g, "sine", tone)
+}
+
+// gstEncode builds pattern + sine → gst encoders → gst muxer → path.
+func gstEncode(t testing.TB, g *stream.Graph, c cell, video *stream.Pipe[frame.Video], audio *stream.Pipe[frame.Audio], path string) (*stream.Pipe[frame.Video], *stream.Pipe[frame.Audio]) {
+	t.Helper()
+	venc, err := gst.NewVideoEncoder(gst.EncoderConfig{Codec: c.video, Preset: "veryfast", KeyframeInterval: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	aenc, err := gst.NewAudioEncoder(gst.EncoderConfig{Codec: c.audio})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ve := stream.AddTransform(g, "video-encoder", video, venc)
+	ae := stream.AddTransform(g, "audio-encoder", audio, aenc)
+	sink := &gst.MuxSink{Video: gstParsers[c.video], Audio: gstParsers[c.audio], Muxer: gstMuxers[c.ext], Output: "filesink location=" + path}
+	g.Add("mux", func(ctx context.Context) error { return sink.Run(ctx, ve.In(), ae.In()) }).Reads(ve, ae)
+	return ve, ae
+}
+
+// ffmpegEncode builds the same with FFmpeg encoders and muxer.
+func ffmpegEncode(t testing.TB, g *stream.Graph, c cell, video *stream.Pipe[frame.Video], audio *stream.Pipe[frame.Audio], path string) (*stream.Pipe[frame.Video], *stream.Pipe[frame.Audio]) {
+	t.Helper()
+	global := ffmpeg.WantsGlobalHeader(path, "")
+	venc := &ffmpeg.Encoder[frame.Video]{Format: c.video, GOP: 30, GlobalHeader: global, Threads: 2}
+	switch c.video {
+	case frame.H264, frame.H265:
+		venc.Preset = "veryfast"
+	case frame.VP8, frame.VP9:
+		venc.Preset = "realtime"
+		venc.Options = map[string]string{"cpu-used": "8"}
+	}
+	ve := stream.AddTransform(g, "video-encoder", video, venc)
+	ae := stream.AddTransform(g, "audio-encoder", audio, &ffmpeg.Encoder[frame.Audio]{Format: c.audio, GlobalHeader: global})
+	ffmpeg.AddMux(g, "mux", &ffmpeg.Mux{URL: path}, ve, ae)
+	return ve, ae
+}
+
+type encoder func(testing.TB, *stream.Graph, cell, *stream.Pipe[frame.Video], *stream.Pipe[frame.Audio], string) (*stream.Pipe[frame.Video], *stream.Pipe[frame.Audio])
+
+var backends = []struct {
+	name   string
+	cells  []cell
+	encode encoder
+}{
+	{"gst", gstCells, gstEncode},
+	{"ffmpeg", ffmpegCells, ffmpegEncode},
+}
+
+// expectAV is what a file made from encFrames of the pattern and its tone
+// must show.
+func expectAV(frames int) conformance.Expect {
+	d := time.Duration(frames) * time.Second / 30
+	return conformance.Expect{
+		VideoFrames: frames, FrameRate: [2]int{30, 1},
+		VideoDuration: d, AudioDuration: d, CheckAVOffset: true,
+		AudioFrameDur: 1024 * time.Second / 48000,
+	}
+}
+
+func probe(t testing.TB, path string) *conformance.File {
+	t.Helper()
+	f, err := conformance.Probe(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func needTools(t testing.TB) {
+	for _, tool := range []string{"ffprobe", "ffmpeg"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not on PATH: the suite checks outputs with it", tool)
+		}
+	}
+}
+
+func TestEncodeMatrix(t *testing.T) {
+	needTools(t)
+	for _, b := range backends {
+		for _, c := range b.cells {
+			t.Run(b.name+"/"+c.String(), func(t *testing.T) {
+				stagetest.NoLeaks(t)
+				path := filepath.Join(t.TempDir(), "out"+c.ext)
+				g := stream.New()
+				v, a := avSources(g, encFrames, false)
+				ve, ae := b.encode(t, g, c, v, a, path)
+				if err := g.Run(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+				f := probe(t, path)
+				vs, _ := f.Video()
+				if got := ve.Stats().Received; vs.Frames != int(got) {
+					t.Errorf("the muxer took %d video frames, ffprobe decodes %d", got, vs.Frames)
+				}
+				if err := conformance.Check(f, expectAV(encFrames)); err != nil {
+					t.Errorf("%s (muxer took %d video, %d audio frames):\n%v", path, ve.Stats().Received, ae.Stats().Received, err)
+				}
+			})
+		}
+	}
+}

@@ -1,0 +1,68 @@
+// Copyright © SpinorML Ltd., licensed under AGPL-3.0.
+
+package backends_test
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/spinorml/streamer/conformance"
+	"github.com/spinorml/streamer/frame"
+	"github.com/spinorml/streamer/stage/stagetest"
+	"github.com/spinorml/streamer/stream"
+)
+
+// A live (paced) recording stopped gracefully at a random moment holds
+// every frame its sources produced, audio ending with video; a cancelled
+// one is still a playable file.
+func TestStopLiveRecording(t *testing.T) {
+	needTools(t)
+	for _, b := range backends {
+		c := cell{".mp4", frame.H264, frame.AAC}
+		t.Run(b.name+"/stop", func(t *testing.T) {
+			stagetest.NoLeaks(t)
+			path := filepath.Join(t.TempDir(), "live"+c.ext)
+			g := stream.New()
+			v, a := avSources(g, 0, true)
+			ve, _ := b.encode(t, g, c, v, a, path)
+			after := time.Duration(500+rand.IntN(1000)) * time.Millisecond
+			time.AfterFunc(after, g.Stop)
+			if err := g.Run(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			sent := v.Stats().Sent
+			if got := ve.Stats().Received; got != sent {
+				t.Errorf("the source made %d frames, the muxer took %d", sent, got)
+			}
+			f := probe(t, path)
+			if err := conformance.Check(f, expectAV(int(sent))); err != nil {
+				t.Errorf("stopped after %v (%d frames made):\n%v", after, sent, err)
+			}
+			t.Logf("stopped after %v: %d frames, all in the file", after, sent)
+		})
+		t.Run(b.name+"/cancel", func(t *testing.T) {
+			stagetest.NoLeaks(t)
+			path := filepath.Join(t.TempDir(), "live"+c.ext)
+			g := stream.New()
+			v, a := avSources(g, 0, true)
+			b.encode(t, g, c, v, a, path)
+			ctx, cancel := context.WithTimeout(context.Background(), time.Duration(500+rand.IntN(1000))*time.Millisecond)
+			defer cancel()
+			if err := g.Run(ctx); !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("Run: %v, want the deadline", err)
+			}
+			// Playable: ffmpeg decodes it to the end without an error.
+			if out, err := exec.Command("ffmpeg", "-v", "error", "-xerror", "-i", path, "-f", "null", "-").CombinedOutput(); err != nil || len(out) > 0 {
+				t.Errorf("the cancelled file does not decode cleanly: %v\n%s", err, out)
+			}
+			if f := probe(t, path); len(f.Packets) == 0 {
+				t.Errorf("the cancelled file holds no packets")
+			}
+		})
+	}
+}
