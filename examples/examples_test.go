@@ -9,8 +9,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 )
@@ -207,4 +209,52 @@ func TestProbe(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, "missing.mp4") {
 		t.Fatalf("missing file: exit %d: %s", code, stderr)
 	}
+}
+
+// The first Ctrl-C stops encode gracefully: it exits 0 and the file holds
+// every frame it says it wrote, audio ending with video; ffprobe counts them.
+func TestEncodeStopsGracefullyOnInterrupt(t *testing.T) {
+	if _, err := exec.LookPath("ffprobe"); err != nil {
+		t.Skip("ffprobe checks the file")
+	}
+	exe := buildWith(t, "encode")
+	out := filepath.Join(t.TempDir(), "stop.mp4")
+	var stderr bytes.Buffer
+	cmd := exec.Command(exe, "-codec", "h264", "-audio", "aac", "-frames", "1000000", "-size", "160x120", "-o", out)
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("encode after Ctrl-C: %v\n%s", err, stderr.String())
+	}
+	m := regexp.MustCompile(`wrote (\d+) video and (\d+) audio frames`).FindStringSubmatch(stderr.String())
+	if m == nil || !strings.Contains(stderr.String(), "stopping") {
+		t.Fatalf("no stop message or summary:\n%s", stderr.String())
+	}
+	got, err := exec.Command("ffprobe", "-v", "error", "-count_frames", "-show_entries", "stream=nb_read_frames,duration", "-of", "csv=p=0", out).Output()
+	if err != nil {
+		t.Fatalf("ffprobe: %v", err)
+	}
+	lines := strings.Fields(strings.TrimSpace(string(got)))
+	if len(lines) != 2 {
+		t.Fatalf("ffprobe: %q", got)
+	}
+	v := strings.Split(lines[0], ",")
+	a := strings.Split(lines[1], ",")
+	if v[1] != m[1] {
+		t.Errorf("encode says it wrote %s video frames, ffprobe decodes %s", m[1], v[1])
+	}
+	vd, _ := strconv.ParseFloat(v[0], 64)
+	ad, _ := strconv.ParseFloat(a[0], 64)
+	// AAC adds 1024 samples of priming (21 ms) that gst's mp4mux does not
+	// trim; past that, audio and video end within a frame.
+	if d := ad - vd; d < -1.0/30 || d > 1.0/30+1024.0/48000 {
+		t.Errorf("video lasts %.3f s, audio %.3f s: they should end together", vd, ad)
+	}
+	t.Logf("%s", strings.TrimSpace(stderr.String()))
 }

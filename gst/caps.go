@@ -206,6 +206,12 @@ func capsFor(f facts) (string, error) {
 		return "", fmt.Errorf("gst: no caps for format %v", f.format)
 	}
 	s = withCodecData(s, f)
+	if f.format == frame.VP9 {
+		// qtmux (GStreamer 1.22) reads chroma-site of VP9 caps without a
+		// NULL check and crashes when it is missing; mpeg2 (left-sited) is
+		// libvpx's 4:2:0 default, as FFmpeg's vpcC writer assumes.
+		s += ",chroma-site=mpeg2"
+	}
 	if f.format.IsVideo() {
 		if f.width > 0 && f.height > 0 {
 			s += fmt.Sprintf(",width=%d,height=%d", f.width, f.height)
