@@ -49,9 +49,9 @@ func (v Video) Size() int {
 	return v.Data.Size()
 }
 
-// End returns PTS + Duration: the time at which v stops being shown. A
-// graceful stop (stream.Graph.Stop) ends its sources' streams at a common End.
-func (v Video) End() time.Duration { return v.PTS + v.Duration }
+// Span returns when v is shown: from its PTS to PTS + Duration. A graceful
+// stop (stream.Graph.Stop) ends its sources' streams at a common end.
+func (v Video) Span() (start, end time.Duration) { return v.PTS, v.PTS + v.Duration }
 
 // Planes returns CPU views of v's planes; see Data.Planes.
 func (v Video) Planes(ctx context.Context) ([][]byte, error) {
@@ -102,8 +102,8 @@ func (a Audio) Size() int {
 	return a.Data.Size()
 }
 
-// End returns PTS + Duration: the time at which a's last sample ends.
-func (a Audio) End() time.Duration { return a.PTS + a.Duration }
+// Span returns when a plays: from its PTS to PTS + Duration.
+func (a Audio) Span() (start, end time.Duration) { return a.PTS, a.PTS + a.Duration }
 
 // Planes returns CPU views of a's planes; see Data.Planes.
 func (a Audio) Planes(ctx context.Context) ([][]byte, error) {
@@ -125,5 +125,5 @@ type Frame interface {
 	Retain()
 	Release()
 	Size() int
-	End() time.Duration
+	Span() (start, end time.Duration)
 }

@@ -4,7 +4,9 @@ package stage
 
 import (
 	"iter"
+	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/spinorml/streamer/frame"
 )
@@ -82,12 +84,19 @@ type Link[T frame.Frame] struct {
 	out     chan T // the reader receives here: ch itself unless managed
 	cfg     LinkConfig
 	managed bool
-	stop    atomic.Bool // reader gone, run cancelled or stopping: Send takes its slow path
-	gone    atomic.Bool // reader gone or run cancelled: Send reports false
+	stop    atomic.Bool // reader gone, run cancelled or stop point reached: Send reports false
 	cancel  atomic.Bool // run cancelled: Recv reports the end of stream
 	started atomic.Bool
-	stopAt  *StopPoint // set before the run: a graceful stop ends this link
-	stopID  int
+	// w is where Send sends: &ch, or, once a graceful stop begins, a relay
+	// that watches each frame's End (see StopAt). Swapping the channel
+	// keeps the watching off Send, which stays one channel operation and
+	// two atomics, small enough to inline.
+	w        atomic.Pointer[chan T]
+	wmu      sync.Mutex // guards the swap against CloseSend
+	closed   bool
+	relaying bool
+	stopAt   *StopPoint // set before the run: a graceful stop ends this link
+	stopID   int
 
 	// The one counter written on every frame of a plain link, on its own
 	// cache line. Frames received are derived from it (sent, less queued,
@@ -116,6 +125,7 @@ func NewLink[T frame.Frame](cfg LinkConfig) *Link[T] {
 		l.ch = make(chan T, cfg.Capacity)
 		l.out = l.ch
 	}
+	l.w.Store(&l.ch)
 	return l
 }
 
@@ -140,7 +150,10 @@ func (l *Link[T]) Start() {
 // CloseSend marks the end of stream: the writer has returned and will send
 // no more. Call it once, after the writer's last Send.
 func (l *Link[T]) CloseSend() {
-	close(l.ch)
+	l.wmu.Lock()
+	l.closed = true
+	close(*l.w.Load()) // a relay closes ch when it has handed on the rest
+	l.wmu.Unlock()
 	if l.stopAt != nil {
 		l.stopAt.close(l.stopID)
 	}
@@ -150,15 +163,93 @@ func (l *Link[T]) CloseSend() {
 // false once l has carried a frame that reaches p's stop time. Call it
 // before frames flow.
 func (l *Link[T]) StopAt(p *StopPoint) {
-	l.stopAt = p
-	l.stopID = p.add(func() { l.stop.Store(true) })
+	l.stopAt, l.stopID = p, p.join()
+	p.watch(l.relayStop)
 }
 
-// Cancel makes Send report false and Recv report the end of stream, so the
-// stages on both ends wind down; queued frames are released by Drain.
+// relayStop starts the graceful stop of l: from now on Send hands frames
+// to a relay goroutine, which reports each frame's End to the stop point,
+// forwards it, and makes Send report false for the frame that reaches the
+// stop time.
+//
+// Send reads its verdict just after its frame is taken, so the relay
+// decides one frame ahead: when the frame after this one is due to reach
+// the stop time (this one's end plus its duration), it lets the
+// sender read its verdict for this frame (it takes frames only from a
+// waiting sender, whose wake-up runs on the relay's P when it sleeps),
+// then marks the link stopped before taking the next. Without a spacing
+// (the first frame) or when the guess fails, the verdict comes after the
+// frame that reaches the stop time, and one more frame may go: so each
+// source ends within one frame after the stop time.
+func (l *Link[T]) relayStop() {
+	l.wmu.Lock()
+	defer l.wmu.Unlock()
+	if l.closed || l.relaying {
+		return
+	}
+	l.relaying = true
+	relay := make(chan T)
+	l.w.Store(&relay)
+	go func() {
+		defer close(l.ch)
+		sp, id := l.stopAt, l.stopID
+		var prev, step time.Duration
+		havePrev, far := false, false
+		for {
+			// Far from the stop time no verdict is due: take frames as they
+			// come; near it, only from a waiting sender (see above).
+			var v T
+			var ok bool
+			if far {
+				v, ok = <-relay
+			} else {
+				v, ok = recvWaiting(relay)
+			}
+			if !ok {
+				return
+			}
+			start, end := v.Span()
+			last := sp.report(id, end)
+			if !last && !sp.isFixed() {
+				last = sp.wait(end)
+			}
+			if last {
+				l.stop.Store(true)
+			}
+			l.ch <- v
+			// The next frame's end: this one's plus its duration, or
+			// plus the spacing of the last two when it has none.
+			step = end - start
+			if step <= 0 && havePrev {
+				step = end - prev
+			}
+			far = step > 0 && !sp.reached(end+3*step)
+			if !last && step > 0 && sp.reached(end+step) {
+				time.Sleep(relayPoll) // the sender reads its verdict for v
+				l.stop.Store(true)    // the next frame is the last
+			}
+			prev, havePrev = end, true
+		}
+	}()
+}
+
+// relayPoll is how often a stopping link's relay looks for a waiting sender.
+const relayPoll = 100 * time.Microsecond
+
+// recvWaiting receives from ch once a sender is waiting on it.
+func recvWaiting[T any](ch chan T) (T, bool) {
+	for {
+		select {
+		case v, ok := <-ch:
+			return v, ok
+		default:
+			time.Sleep(relayPoll)
+		}
+	}
+}
+
 func (l *Link[T]) Cancel() {
 	l.cancel.Store(true)
-	l.gone.Store(true)
 	l.stop.Store(true)
 }
 
@@ -167,7 +258,6 @@ func (l *Link[T]) Cancel() {
 // CloseSend. It returns how many frames it released. Because the link is
 // drained, a writer never blocks for ever on a reader that left.
 func (l *Link[T]) Drain() int {
-	l.gone.Store(true)
 	l.stop.Store(true)
 	n := 0
 	for v := range l.out {
@@ -275,23 +365,9 @@ type Out[T frame.Frame] struct{ l *Link[T] }
 // concurrent use.
 func (o Out[T]) Send(v T) bool {
 	l := o.l
-	l.ch <- v
+	*l.w.Load() <- v
 	l.sent.Add(1)
-	if l.stop.Load() {
-		return l.sendSlow(v)
-	}
-	return true
-}
-
-// sendSlow is Send after a drain, a cancel or a graceful stop.
-func (l *Link[T]) sendSlow(v T) bool {
-	if l.gone.Load() {
-		return false
-	}
-	if l.stopAt != nil && l.stopAt.report(l.stopID, v.End()) {
-		return false
-	}
-	return true
+	return !l.stop.Load()
 }
 
 // In is the receiving end of a link, handed to the stage that reads it.

@@ -12,12 +12,11 @@ import (
 // runs ahead of another (audio is cheap to make, so its source fills its
 // links first) is not cut short while the other is still behind.
 //
-// Once Stop is called, each link's next Send reports the End (PTS +
-// Duration) of the frame it carried. Until every link has reported once (or
-// closed), every link goes on; then the target is the latest first-reported
-// End, and each link's Send reports false as soon as it has carried a frame
-// that reaches the target. The frame that reaches it is delivered: nothing a
-// source made is lost.
+// Once Stop is called, each link reports the End (PTS + Duration) of every
+// frame it carries. Until every link has reported once (or closed), every
+// link goes on; then the target is the latest first-reported End, and each
+// link's Send reports false once it has carried a frame that reaches the
+// target. That frame is delivered: nothing a source made is lost.
 //
 // A StopPoint is used by the graph runner (package stream); a hand-built
 // runner attaches links with Link.StopAt, then calls Stop.
@@ -27,14 +26,15 @@ type StopPoint struct {
 	first    map[int]time.Duration // End of each link's first frame after Stop
 	closed   map[int]bool
 	target   time.Duration
-	fixed    bool // target is known: every link reported or closed
+	fixed    bool          // target is known: every link reported or closed
+	fixedCh  chan struct{} // closed when fixed
 	stopping bool
 	attach   []func() // set each attached link's slow-path flag
 }
 
 // NewStopPoint returns a StopPoint with no links attached.
 func NewStopPoint() *StopPoint {
-	return &StopPoint{first: map[int]time.Duration{}, closed: map[int]bool{}}
+	return &StopPoint{first: map[int]time.Duration{}, closed: map[int]bool{}, fixedCh: make(chan struct{})}
 }
 
 // Stop starts the graceful stop. After the first call, subsequent calls do
@@ -61,22 +61,27 @@ func (s *StopPoint) Stopping() bool {
 	return s.stopping
 }
 
-// add attaches one link and returns its id; mark makes the link's Send
-// take the slow path that calls report.
-func (s *StopPoint) add(mark func()) int {
+// join attaches one link and returns its id.
+func (s *StopPoint) join() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	id := s.links
 	s.links++
-	s.attach = append(s.attach, mark)
-	if s.stopping {
-		mark()
-	}
-	return id
+	return s.links - 1
 }
 
-// report records that link id carried a frame ending at end, and reports
-// whether the link has reached the stop point.
+// watch calls begin when Stop is called, or now if it was.
+func (s *StopPoint) watch(begin func()) {
+	s.mu.Lock()
+	s.attach = append(s.attach, begin)
+	stopping := s.stopping
+	s.mu.Unlock()
+	if stopping {
+		begin()
+	}
+}
+
+// report records that link id carried a frame ending at end and reports
+// whether it is the link's last: it reaches the stop time.
 func (s *StopPoint) report(id int, end time.Duration) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -116,4 +121,38 @@ func (s *StopPoint) fix() {
 		}
 	}
 	s.target, s.fixed = target, true
+	close(s.fixedCh)
+}
+
+// fixWait bounds how long a link that has reported waits for the others
+// before it sends on: a source that runs ahead would otherwise keep making
+// frames past the stop time while a slower one has yet to report.
+const fixWait = time.Second
+
+// wait waits until the target is fixed, at most fixWait, and reports
+// whether a frame ending at end is the last.
+func (s *StopPoint) wait(end time.Duration) bool {
+	t := time.NewTimer(fixWait)
+	defer t.Stop()
+	select {
+	case <-s.fixedCh:
+	case <-t.C:
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.fixed && end >= s.target
+}
+
+// reached reports whether a frame ending at end would reach the stop time.
+func (s *StopPoint) reached(end time.Duration) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.fixed && end >= s.target
+}
+
+// isFixed reports whether the target is known.
+func (s *StopPoint) isFixed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.fixed
 }

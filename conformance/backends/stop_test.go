@@ -35,13 +35,22 @@ func TestStopLiveRecording(t *testing.T) {
 			if err := g.Run(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			sent := v.Stats().Sent
+			sent, audioSent := v.Stats().Sent, a.Stats().Sent
 			if got := ve.Stats().Received; got != sent {
 				t.Errorf("the source made %d frames, the muxer took %d", sent, got)
 			}
-			f := probe(t, path)
-			if err := conformance.Check(f, expectAV(int(sent))); err != nil {
-				t.Errorf("stopped after %v (%d frames made):\n%v", after, sent, err)
+			// The sources stopped together: their streams end within a
+			// video frame of each other.
+			videoEnd := time.Duration(sent) * time.Second / 30
+			audioEnd := time.Duration(audioSent) * 1024 * time.Second / 48000
+			if d := audioEnd - videoEnd; d < -time.Second/30 || d > time.Second/30 {
+				t.Errorf("video ends at %v, audio at %v: more than a frame apart", videoEnd, audioEnd)
+			}
+			// The file holds all of both.
+			want := expectAV(int(sent))
+			want.AudioDuration = audioEnd
+			if err := conformance.Check(probe(t, path), want); err != nil {
+				t.Errorf("stopped after %v (%d video, %d audio frames made):\n%v", after, sent, audioSent, err)
 			}
 			t.Logf("stopped after %v: %d frames, all in the file", after, sent)
 		})
@@ -51,7 +60,9 @@ func TestStopLiveRecording(t *testing.T) {
 			g := stream.New()
 			v, a := avSources(g, 0, true)
 			b.encode(t, g, c, v, a, path)
-			ctx, cancel := context.WithTimeout(context.Background(), time.Duration(500+rand.IntN(1000))*time.Millisecond)
+			// Late enough that the encoders have output a packet (x264's
+			// lookahead holds about 10 frames), so the file exists.
+			ctx, cancel := context.WithTimeout(context.Background(), time.Duration(1000+rand.IntN(1000))*time.Millisecond)
 			defer cancel()
 			if err := g.Run(ctx); !errors.Is(err, context.DeadlineExceeded) {
 				t.Fatalf("Run: %v, want the deadline", err)
