@@ -190,8 +190,11 @@ const (
 	Fail
 )
 
-// Decoding describes a decoder; the codec comes from the frames.
+// Decoding describes a decoder. Software decoders take the codec from the
+// frames; a hardware backend picks its decoder when the stage is built, so
+// it needs Codec (Demuxer.Streams tells it) and refuses without.
 type Decoding struct {
+	Codec   frame.Format // optional: the codec of the frames to come
 	OnError ErrorPolicy
 	// Threads is the decoder's thread count; 0 lets it choose.
 	Threads int
@@ -204,6 +207,9 @@ func (d Decoding) Validate() error {
 	}
 	if d.Threads < 0 {
 		return invalid("decoding: Threads %d is negative", d.Threads)
+	}
+	if d.Codec != 0 && !d.Codec.IsEncoded() {
+		return invalid("decoding: Codec %v is not an encoded format", d.Codec)
 	}
 	return nil
 }

@@ -120,6 +120,12 @@ func Written(video *stream.Pipe[frame.Video], audio *stream.Pipe[frame.Audio]) s
 	return strings.Join(parts, " and ") + " frames"
 }
 
+// Codecs are the codec names the examples' flags take.
+var Codecs = map[string]frame.Format{
+	"h264": frame.H264, "h265": frame.H265, "hevc": frame.H265, "vp8": frame.VP8, "vp9": frame.VP9, "av1": frame.AV1,
+	"aac": frame.AAC, "opus": frame.Opus, "mp3": frame.MP3,
+}
+
 // GstParsers name the GStreamer parser that readies each encoded format for
 // a muxer; formats without one pass through identity.
 var GstParsers = map[frame.Format]string{
