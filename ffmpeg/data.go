@@ -10,8 +10,10 @@ import "C"
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
+	"syscall"
 	"time"
 	"unsafe"
 
@@ -161,6 +163,11 @@ func (d *FrameData) AVFrame() unsafe.Pointer { return unsafe.Pointer(d.frm) }
 // its first field, `c *C.struct_...`; TestCPtrMatchesAstiav checks it.
 func cptr[T any](w *T) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(w)) }
 
+// dictRef returns the address of the AVDictionary pointer inside d (its
+// first field, as cptr relies on), for libav* calls that take an
+// AVDictionary** and may replace it.
+func dictRef(d *astiav.Dictionary) **C.AVDictionary { return (**C.AVDictionary)(unsafe.Pointer(d)) }
+
 func fmtCtx(fc *astiav.FormatContext) *C.AVFormatContext {
 	return (*C.AVFormatContext)(cptr(fc))
 }
@@ -177,6 +184,26 @@ func avErr(ret C.int) error {
 	}
 	return astiav.Error(int(ret))
 }
+
+// osError returns err, an astiav.Error, so that it also matches the POSIX
+// error it stands for (AVERROR(ENOENT) is syscall.ENOENT, so errors.Is(err,
+// fs.ErrNotExist) holds); other errors are returned as they are.
+func osError(err error) error {
+	var av astiav.Error
+	if !errors.As(err, &av) || av >= 0 || -av >= 4096 { // FFERRTAGs are far below
+		return err
+	}
+	return &avOSError{av: av, errno: syscall.Errno(-av)}
+}
+
+// avOSError is an FFmpeg error that is also the POSIX error it stands for.
+type avOSError struct {
+	av    astiav.Error
+	errno syscall.Errno
+}
+
+func (e *avOSError) Error() string   { return e.av.Error() }
+func (e *avOSError) Unwrap() []error { return []error{e.av, e.errno} }
 
 // noPTS is AV_NOPTS_VALUE.
 const noPTS = int64(-0x7fffffffffffffff - 1)

@@ -183,7 +183,7 @@ func (d *Demux) open(ctx context.Context) (_ *input, err error) {
 		if in.ioc != nil {
 			in.ioc.Free()
 		}
-		return nil, fmt.Errorf("ffmpeg: demux: open %s: %w", d.what(), err)
+		return nil, fmt.Errorf("ffmpeg: demux: open %s: %w", d.what(), osError(err))
 	}
 	if err := fc.FindStreamInfo(nil); err != nil {
 		in.close()
@@ -300,7 +300,12 @@ func (d *Demux) Run(ctx context.Context, video stage.Out[frame.Video], audio sta
 		return err
 	}
 	defer in.close()
+	return d.run(ctx, in, video, audio)
+}
 
+// run is Run on an opened input, which the caller closes; cancelling ctx
+// must interrupt in's I/O (in.intr watches it).
+func (d *Demux) run(ctx context.Context, in *input, video stage.Out[frame.Video], audio stage.Out[frame.Audio]) error {
 	fc := in.fc
 	wantV := video != (stage.Out[frame.Video]{}) && !d.NoVideo
 	wantA := audio != (stage.Out[frame.Audio]{}) && !d.NoAudio

@@ -31,7 +31,19 @@
 // FFmpeg-to-FFmpeg hops copy nothing; frames of other backends are copied
 // once into FFmpeg buffers, counted by frame.CopiedBytes.
 //
-// FFmpeg logs to standard error at its "info" level; SetLogLevel changes it.
+// The package registers itself as the "ffmpeg" backend of stream/media
+// (every job: encode, decode, scale, resample, open, write), so that
+//
+//	import _ "github.com/spinorml/streamer/ffmpeg"
+//
+// is all a program using package media needs. Its encoders always write
+// their headers as extradata (GlobalHeader), H.264 and H.265 also in-band
+// before every key frame, so one encoded stream suits every container.
+//
+// FFmpeg logs to standard error; this package starts it at the "warning"
+// level (FFmpeg's own default is "info"), and SetLogLevel changes it. What
+// FFmpeg logs while an encoder checks its options or opens comes back in
+// the error as well.
 //
 // Copyright © SpinorML Ltd., licensed under AGPL-3.0.
 package ffmpeg

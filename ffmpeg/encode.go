@@ -38,6 +38,10 @@ import (
 // is the encoder's (SPS/PPS as avcC with GlobalHeader, AudioSpecificConfig,
 // OpusHead). At the end of input the encoder is flushed, so every delayed
 // frame comes out before Run returns.
+//
+// Validate checks the encoder and its options before the first frame. An
+// encoder that refuses to open fails Run with what FFmpeg logged about it
+// ("Error setting option deadline to value veryfast.") in the error.
 type Encoder[T frame.Frame] struct {
 	// Format is the codec to encode to (H264, H265, VP8, VP9, AV1, AAC,
 	// Opus); it picks the encoder unless Codec names one.
@@ -63,6 +67,9 @@ type Encoder[T frame.Frame] struct {
 	// FrameRate of the video; by default it is taken from the first
 	// frame's Duration (30 fps when it has none).
 	FrameRate frame.Rational
+	// SampleRate and Channels of encoded audio; 0 keeps the input's
+	// (SampleRate: the nearest the encoder takes, as Opus takes 48 kHz).
+	SampleRate, Channels int
 	// Options are further encoder options (av_dict), e.g. {"x264-params": "..."}.
 	Options map[string]string
 }
@@ -96,6 +103,86 @@ func FindEncoder(f frame.Format) (string, error) {
 		return "", fmt.Errorf("ffmpeg: no encoder for %v", f)
 	}
 	return "", fmt.Errorf("ffmpeg: no %v encoder in this FFmpeg (tried %v): %w", f, names, astiav.ErrEncoderNotFound)
+}
+
+// encoderName returns the FFmpeg encoder enc uses: Codec, or the first of
+// Format's encoders this FFmpeg has.
+func (enc *Encoder[T]) encoderName() (string, *astiav.Codec, error) {
+	name := enc.Codec
+	if name == "" {
+		var err error
+		if name, err = FindEncoder(enc.Format); err != nil {
+			return "", nil, err
+		}
+	}
+	codec := astiav.FindEncoderByName(name)
+	if codec == nil {
+		return "", nil, fmt.Errorf("ffmpeg: encoder %q is not in this FFmpeg: %w", name, astiav.ErrEncoderNotFound)
+	}
+	return name, codec, nil
+}
+
+// options returns the encoder options (av_dict) of enc for the encoder
+// called name: CRF, Preset, Tune and Options. The caller frees it.
+func (enc *Encoder[T]) options(name string) (*astiav.Dictionary, error) {
+	dict := astiav.NewDictionary()
+	set := func(k, v string) error {
+		if err := dict.Set(k, v, 0); err != nil {
+			return fmt.Errorf("ffmpeg: encoder %s option %s=%s: %w", name, k, v, err)
+		}
+		return nil
+	}
+	var err error
+	if enc.CRF > 0 {
+		err = set("crf", strconv.Itoa(enc.CRF))
+	}
+	if enc.Preset != "" && err == nil {
+		k := "preset"
+		if name == "libvpx" || name == "libvpx-vp9" {
+			k = "deadline"
+		}
+		err = set(k, enc.Preset)
+	}
+	if enc.Tune != "" && err == nil {
+		err = set("tune", enc.Tune)
+	}
+	for k, v := range enc.Options {
+		if err == nil {
+			err = set(k, v)
+		}
+	}
+	if err != nil {
+		dict.Free()
+		return nil, err
+	}
+	return dict, nil
+}
+
+// Validate checks, without opening it, what can be checked before the
+// first frame: the encoder is in this FFmpeg and takes every option (CRF,
+// Preset, Tune, Options) with its value. An option it refuses fails with
+// FFmpeg's own words ("Unable to parse option value ..."), an option it does
+// not have as unknown. Sizes, formats and combinations the encoder checks
+// only when it opens are reported by Run, with what FFmpeg logged.
+func (enc *Encoder[T]) Validate() error {
+	name, codec, err := enc.encoderName()
+	if err != nil {
+		return err
+	}
+	dict, err := enc.options(name)
+	if err != nil {
+		return err
+	}
+	defer dict.Free()
+	log := newLogBuf()
+	defer log.free()
+	if ret := C.sm_codec_check_options_logged((*C.AVCodec)(cptr(codec)), dictRef(dict), log.p, log.size); ret < 0 {
+		return fmt.Errorf("ffmpeg: encoder %s: options: %w", name, withLog(avErr(ret), log.text()))
+	}
+	if left := dict.Get("", nil, astiav.DictionaryFlags(astiav.DictionaryFlagIgnoreSuffix)); left != nil {
+		return fmt.Errorf("ffmpeg: encoder %s: unknown option %q", name, left.Key())
+	}
+	return nil
 }
 
 type encoder[T frame.Frame] struct {
@@ -154,16 +241,9 @@ func rateOf(d time.Duration) frame.Rational {
 
 // open opens the encoder for the first frame f.
 func (e *encoder[T]) open(f *C.AVFrame, dur time.Duration) error {
-	name := e.cfg.Codec
-	if name == "" {
-		var err error
-		if name, err = FindEncoder(e.cfg.Format); err != nil {
-			return err
-		}
-	}
-	codec := astiav.FindEncoderByName(name)
-	if codec == nil {
-		return fmt.Errorf("ffmpeg: encoder %q is not in this FFmpeg: %w", name, astiav.ErrEncoderNotFound)
+	name, codec, err := e.cfg.encoderName()
+	if err != nil {
+		return err
 	}
 	e.name = name
 	cc := astiav.AllocCodecContext(codec)
@@ -214,6 +294,12 @@ func (e *encoder[T]) open(f *C.AVFrame, dur time.Duration) error {
 			}
 		}
 		e.rate, e.ch = int(f.sample_rate), int(f.ch_layout.nb_channels)
+		if e.cfg.SampleRate > 0 {
+			e.rate = e.cfg.SampleRate
+		}
+		if e.cfg.Channels > 0 {
+			e.ch = e.cfg.Channels
+		}
 		if rates := ccodec.supported_samplerates; rates != nil {
 			list := unsafe.Slice(rates, 32)
 			ok := false
@@ -243,43 +329,18 @@ func (e *encoder[T]) open(f *C.AVFrame, dur time.Duration) error {
 	if e.cfg.GlobalHeader {
 		cc.SetFlags(cc.Flags().Add(astiav.CodecContextFlagGlobalHeader))
 	}
-	dict := astiav.NewDictionary()
+	dict, err := e.cfg.options(name)
+	if err != nil {
+		return err
+	}
 	defer dict.Free()
-	set := func(k, v string) error {
-		if err := dict.Set(k, v, 0); err != nil {
-			return fmt.Errorf("ffmpeg: encoder %s option %s=%s: %w", name, k, v, err)
-		}
-		return nil
+	if e.cfg.CRF > 0 && e.cfg.BitRate == 0 && (name == "libvpx" || name == "libvpx-vp9") {
+		cc.SetBitRate(0)
 	}
-	if e.cfg.CRF > 0 {
-		if err := set("crf", strconv.Itoa(e.cfg.CRF)); err != nil {
-			return err
-		}
-		if e.cfg.BitRate == 0 && (name == "libvpx" || name == "libvpx-vp9") {
-			cc.SetBitRate(0)
-		}
-	}
-	if e.cfg.Preset != "" {
-		k := "preset"
-		if name == "libvpx" || name == "libvpx-vp9" {
-			k = "deadline"
-		}
-		if err := set(k, e.cfg.Preset); err != nil {
-			return err
-		}
-	}
-	if e.cfg.Tune != "" {
-		if err := set("tune", e.cfg.Tune); err != nil {
-			return err
-		}
-	}
-	for k, v := range e.cfg.Options {
-		if err := set(k, v); err != nil {
-			return err
-		}
-	}
-	if err := cc.Open(codec, dict); err != nil {
-		return fmt.Errorf("ffmpeg: encoder %s: open (%s): %w", name, e.describe(f), err)
+	log := newLogBuf()
+	defer log.free()
+	if ret := C.sm_codec_open_logged(e.c, ccodec, dictRef(dict), log.p, log.size); ret < 0 {
+		return fmt.Errorf("ffmpeg: encoder %s: open (%s): %w", name, e.describe(f), withLog(avErr(ret), log.text()))
 	}
 	if left := dict.Get("", nil, astiav.DictionaryFlags(astiav.DictionaryFlagIgnoreSuffix)); left != nil {
 		return fmt.Errorf("ffmpeg: encoder %s: unknown option %q", name, left.Key())
@@ -409,7 +470,7 @@ func (e *encoder[T]) encode(ctx context.Context, f *C.AVFrame, pts time.Duration
 		f.pict_type = C.AV_PICTURE_TYPE_NONE
 		return e.send(ctx, f, out)
 	}
-	if f.format != e.sampFmt || int(f.sample_rate) != e.rate || e.swr != nil {
+	if f.format != e.sampFmt || int(f.sample_rate) != e.rate || int(f.ch_layout.nb_channels) != e.ch || e.swr != nil {
 		g := C.av_frame_alloc()
 		ret := C.sm_resample(&e.swr, f, g, e.sampFmt, C.int(e.rate), C.int(e.ch))
 		C.sm_frame_free(f)
@@ -512,4 +573,24 @@ func (e *encoder[T]) receive(ctx context.Context, out stage.Out[T]) error {
 			return ctx.Err()
 		}
 	}
+}
+
+// codecRates returns the sample rates codec takes; nil when it takes any.
+func codecRates(codec *astiav.Codec) []int {
+	var rates []int
+	if p := (*C.AVCodec)(cptr(codec)).supported_samplerates; p != nil {
+		for _, r := range unsafe.Slice(p, 64) {
+			if r == 0 {
+				break
+			}
+			rates = append(rates, int(r))
+		}
+	}
+	return rates
+}
+
+// codecExperimental reports whether FFmpeg marks codec experimental: it
+// opens only with the option strict=experimental.
+func codecExperimental(codec *astiav.Codec) bool {
+	return (*C.AVCodec)(cptr(codec)).capabilities&C.AV_CODEC_CAP_EXPERIMENTAL != 0
 }

@@ -2,8 +2,15 @@
 
 package ffmpeg
 
+/*
+#include "shim.h"
+*/
+import "C"
+
 import (
 	"fmt"
+	"strings"
+	"unsafe"
 
 	"github.com/asticode/go-astiav"
 )
@@ -14,9 +21,24 @@ var logLevels = map[string]astiav.LogLevel{
 	"verbose": astiav.LogLevelVerbose, "debug": astiav.LogLevelDebug,
 }
 
+// The package starts FFmpeg's log at the warning level (FFmpeg's own
+// default is info, which prints a banner line per stream opened), and
+// installs a log callback that prints as FFmpeg's default one does and also
+// keeps what an encoder logs while it opens, so that the error of a refused
+// option carries FFmpeg's own words. Another library that takes FFmpeg's
+// log (GStreamer's libav plugin routes it to GStreamer's debug log when it
+// loads; astiav.SetLogCallback) has it until the next encoder of this
+// package checks its options or opens, which takes it back.
+func init() {
+	C.sm_log_install()
+	astiav.SetLogLevel(astiav.LogLevelWarning)
+}
+
 // SetLogLevel sets what FFmpeg's libraries print on standard error, process
-// wide: "quiet", "panic", "fatal", "error", "warning", "info" (FFmpeg's
-// default), "verbose" or "debug".
+// wide: "quiet", "panic", "fatal", "error", "warning" (this package's
+// default), "info" (FFmpeg's own default), "verbose" or "debug". Errors
+// returned by this package carry what FFmpeg logged about them whatever the
+// level.
 func SetLogLevel(level string) error {
 	l, ok := logLevels[level]
 	if !ok {
@@ -24,4 +46,41 @@ func SetLogLevel(level string) error {
 	}
 	astiav.SetLogLevel(l)
 	return nil
+}
+
+// logBuf is a C buffer for what FFmpeg logs during one call.
+type logBuf struct {
+	p    *C.char
+	size C.int
+}
+
+const logBufSize = 4096
+
+func newLogBuf() logBuf {
+	return logBuf{p: (*C.char)(C.calloc(1, logBufSize)), size: logBufSize}
+}
+
+func (b logBuf) free() { C.free(unsafe.Pointer(b.p)) }
+
+// text returns the messages logged, one a line, joined with "; "; "" when
+// none (or when the buffer could not be allocated).
+func (b logBuf) text() string {
+	if b.p == nil {
+		return ""
+	}
+	var lines []string
+	for _, l := range strings.Split(C.GoString(b.p), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	return strings.Join(lines, "; ")
+}
+
+// withLog appends FFmpeg's logged text to err, when there is some.
+func withLog(err error, logged string) error {
+	if err == nil || logged == "" {
+		return err
+	}
+	return fmt.Errorf("%w: %s", err, logged)
 }

@@ -440,7 +440,7 @@ func (m *Mux) create(ctx context.Context, v, a *frame.Codec, vExtra []byte) (*ou
 		ret := C.sm_open_output(fmtCtx(fc), cu)
 		C.free(unsafe.Pointer(cu))
 		if ret < 0 {
-			return fail(fmt.Errorf("ffmpeg: mux: open %q: %w", m.URL, avErr(ret)))
+			return fail(fmt.Errorf("ffmpeg: mux: open %q: %w", m.URL, osError(avErr(ret))))
 		}
 		o.opened = true
 	}

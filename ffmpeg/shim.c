@@ -1,5 +1,8 @@
 // Copyright © SpinorML Ltd., licensed under AGPL-3.0.
 
+#include <stdarg.h>
+#include <libavutil/opt.h>
+#include <stdio.h>
 #include <string.h>
 #include "shim.h"
 
@@ -159,3 +162,53 @@ int sm_open_output(AVFormatContext *fc, const char *url) {
 
 void sm_frame_free(AVFrame *f) { av_frame_free(&f); }
 void sm_packet_free(AVPacket *p) { av_packet_free(&p); }
+
+// The capture buffer of the calling thread, while a *_logged call runs.
+static __thread char *sm_cap_buf;
+static __thread int sm_cap_size, sm_cap_len;
+
+static void sm_log_cb(void *avcl, int level, const char *fmt, va_list vl) {
+	if (sm_cap_buf && level <= AV_LOG_WARNING && sm_cap_len < sm_cap_size - 1) {
+		va_list copy;
+		va_copy(copy, vl);
+		int n = vsnprintf(sm_cap_buf + sm_cap_len, sm_cap_size - sm_cap_len, fmt, copy);
+		va_end(copy);
+		if (n > 0) {
+			sm_cap_len += n;
+			if (sm_cap_len > sm_cap_size - 1) sm_cap_len = sm_cap_size - 1;
+			sm_cap_buf[sm_cap_len] = 0;
+		}
+	}
+	av_log_default_callback(avcl, level, fmt, vl);
+}
+
+void sm_log_install(void) { av_log_set_callback(sm_log_cb); }
+
+static void sm_capture(char *log, int size) {
+	// Another library may have taken FFmpeg's log since (GStreamer's libav
+	// plugin does, when it loads): take it back.
+	if (log) av_log_set_callback(sm_log_cb);
+	sm_cap_buf = log;
+	sm_cap_size = size;
+	sm_cap_len = 0;
+	if (log && size > 0) log[0] = 0;
+}
+
+int sm_codec_open_logged(AVCodecContext *c, const AVCodec *codec, AVDictionary **opts, char *log, int size) {
+	sm_capture(log, size);
+	int ret = avcodec_open2(c, codec, opts);
+	sm_capture(NULL, 0);
+	return ret;
+}
+
+int sm_codec_check_options_logged(const AVCodec *codec, AVDictionary **opts, char *log, int size) {
+	AVCodecContext *c = avcodec_alloc_context3(codec);
+	if (!c) return AVERROR(ENOMEM);
+	sm_capture(log, size);
+	int ret = 0;
+	if (codec->priv_class && c->priv_data) ret = av_opt_set_dict(c->priv_data, opts);
+	if (ret >= 0) ret = av_opt_set_dict(c, opts);
+	sm_capture(NULL, 0);
+	avcodec_free_context(&c);
+	return ret;
+}

@@ -60,6 +60,21 @@ int sm_open_output(AVFormatContext *fc, const char *url);
 // Error text of an AVERROR, in buf.
 void sm_strerror(int err, char *buf, int size);
 
+// Install the package's log callback: FFmpeg's default one, plus the
+// capture of warnings and errors logged on the calling thread while one of
+// the *_logged calls below runs (each installs it again first).
+void sm_log_install(void);
+
+// avcodec_open2, with what it logs (warnings and errors, one message a
+// line) written to log (size bytes, NUL-terminated).
+int sm_codec_open_logged(AVCodecContext *c, const AVCodec *codec, AVDictionary **opts, char *log, int size);
+
+// Apply opts to a throwaway context of codec as avcodec_open2 does (the
+// private options first, then the generic ones), without opening it: the
+// entries no option takes are left in *opts, a value refused fails with
+// what FFmpeg logged in log.
+int sm_codec_check_options_logged(const AVCodec *codec, AVDictionary **opts, char *log, int size);
+
 #endif
 
 // Free by value: a Go local whose address is passed to C escapes to the
