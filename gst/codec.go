@@ -9,13 +9,11 @@ import (
 	"github.com/spinorml/streamer/frame"
 )
 
-// Preset names trade encoding speed for quality, as x264's do.
-var presets = []string{"ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"}
-
 // EncoderConfig says what to encode to and how. Zero values leave the
 // element's defaults.
 type EncoderConfig struct {
-	// Codec is the output format: H264, H265, VP8, VP9, AV1, Opus or AAC.
+	// Codec is the output format: H264, H265, VP8, VP9, AV1, Opus, AAC or
+	// MP3.
 	Codec frame.Format
 	// Element names the GStreamer encoder to use ("openh264enc"); empty
 	// picks the best available, hardware first (va*, nv*), then software.
@@ -29,6 +27,25 @@ type EncoderConfig struct {
 	Preset string
 	// LowLatency tunes for live use: no lookahead, no B-frames.
 	LowLatency bool
+	// RateControl says how the encoder spends bits: "" leaves the
+	// element's own mode (Bitrate, when set, is its target); "crf" is
+	// constant quality Quality, "cqp" the constant quantizer Quality,
+	// "cbr" a constant Bitrate, "vbr" a variable rate averaging Bitrate
+	// (at most MaxBitrate when set). An element that cannot do what is
+	// asked refuses with a *Refusal that says why.
+	RateControl string
+	// Quality is the CRF or QP, on the codec's scale (0–51 for H.264 and
+	// H.265, 0–63 for VP8, VP9 and AV1).
+	Quality int
+	// MaxBitrate in bits per second, for "vbr".
+	MaxBitrate int
+	// Profile is the codec profile in GStreamer's caps words ("high",
+	// "main-10", "0" for VP9), asked of the encoder by a caps filter after
+	// it; an element whose output cannot have it refuses.
+	Profile string
+	// Threads is the encoder's thread count; 0 lets it choose. Hardware
+	// encoders have none and ignore it.
+	Threads int
 	// Properties are more "name=value" settings for the element.
 	Properties string
 }
@@ -45,135 +62,60 @@ var encoderElements = map[frame.Format][]string{
 	frame.AV1:  {"vaav1enc", "nvav1enc", "svtav1enc", "av1enc", "rav1enc"},
 	frame.Opus: {"opusenc"},
 	frame.AAC:  {"avenc_aac", "fdkaacenc", "voaacenc"},
+	frame.MP3:  {"lamemp3enc"},
 }
 
-// decoderElements lists, per codec, the parser and the decoders to try.
-var decoderElements = map[frame.Format]struct {
-	parser   string
-	decoders []string
-}{
-	frame.H264:  {"h264parse", []string{"vah264dec", "nvh264dec", "v4l2h264dec", "v4l2slh264dec", "avdec_h264", "openh264dec"}},
-	frame.H265:  {"h265parse", []string{"vah265dec", "nvh265dec", "v4l2h265dec", "v4l2slh265dec", "avdec_h265"}},
-	frame.VP8:   {"", []string{"vavp8dec", "v4l2vp8dec", "v4l2slvp8dec", "vp8dec"}},
-	frame.VP9:   {"vp9parse", []string{"vavp9dec", "v4l2vp9dec", "v4l2slvp9dec", "vp9dec"}},
-	frame.AV1:   {"av1parse", []string{"vaav1dec", "dav1ddec", "av1dec"}},
-	frame.MJPEG: {"jpegparse", []string{"v4l2jpegdec", "jpegdec"}},
-	frame.Opus:  {"", []string{"opusdec"}},
-	frame.AAC:   {"aacparse", []string{"avdec_aac", "faad"}},
-	frame.MP3:   {"mpegaudioparse", []string{"avdec_mp3", "mpg123audiodec"}},
+// decoderElements lists, per codec, the decoders to try.
+var decoderElements = map[frame.Format][]string{
+	frame.H264:  {"vah264dec", "nvh264dec", "v4l2h264dec", "v4l2slh264dec", "avdec_h264", "openh264dec"},
+	frame.H265:  {"vah265dec", "nvh265dec", "v4l2h265dec", "v4l2slh265dec", "avdec_h265"},
+	frame.VP8:   {"vavp8dec", "v4l2vp8dec", "v4l2slvp8dec", "vp8dec"},
+	frame.VP9:   {"vavp9dec", "v4l2vp9dec", "v4l2slvp9dec", "vp9dec"},
+	frame.AV1:   {"vaav1dec", "dav1ddec", "av1dec"},
+	frame.MJPEG: {"v4l2jpegdec", "jpegdec"},
+	frame.Opus:  {"opusdec"},
+	frame.AAC:   {"avdec_aac", "faad"},
+	frame.MP3:   {"avdec_mp3", "mpg123audiodec"},
 }
 
-// parsers after encoders make the output self-delimited (see encodedCaps).
-var encoderParsers = map[frame.Format]string{
-	frame.H264: "h264parse config-interval=-1",
-	frame.H265: "h265parse config-interval=-1",
-	frame.AV1:  "av1parse",
-	frame.AAC:  "aacparse",
+// parsers name each encoded format's GStreamer parser, which frames its
+// stream for a decoder or a muxer and converts between the stream formats
+// they take (Annex B and avcC, ADTS and raw AAC, ...). VP8 has none.
+var parsers = map[frame.Format]string{
+	frame.H264: "h264parse", frame.H265: "h265parse", frame.VP9: "vp9parse", frame.AV1: "av1parse",
+	frame.MJPEG: "jpegparse", frame.AAC: "aacparse", frame.MP3: "mpegaudioparse", frame.Opus: "opusparse",
 }
 
-// encoderProperties turns cfg into the element's own property names.
-func encoderProperties(element string, cfg EncoderConfig) (string, error) {
-	var p []string
-	add := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
-	speed := -1
-	if cfg.Preset != "" {
-		for i, name := range presets {
-			if name == cfg.Preset {
-				speed = i
-			}
-		}
-		if speed < 0 {
-			return "", fmt.Errorf("gst: unknown preset %q (want one of %s)", cfg.Preset, strings.Join(presets, ", "))
-		}
+// parseAfterEncoder lists the formats whose encoders' output a parser
+// makes self-delimited (see encodedCaps), with the parser's settings:
+// H.264 and H.265 parameter sets before every keyframe.
+var parseAfterEncoder = map[frame.Format]string{
+	frame.H264: "config-interval=-1", frame.H265: "config-interval=-1", frame.AV1: "", frame.AAC: "",
+}
+
+// muxers name the GStreamer muxer of each container of media.Containers.
+var muxers = map[string]string{
+	"mp4": "mp4mux", "mov": "qtmux", "matroska": "matroskamux", "webm": "webmmux", "mpegts": "mpegtsmux", "flv": "flvmux",
+}
+
+// Muxer returns the GStreamer muxer element for a container named as in
+// media.Containers ("mp4" gives "mp4mux"), and false for a container
+// GStreamer has no muxer for here (y4m) or an unknown name. It does not
+// check that the element is installed (see HasElement).
+func Muxer(container string) (string, bool) {
+	m, ok := muxers[container]
+	return m, ok
+}
+
+// MuxParser returns the launch fragment that readies frames of format f
+// for a muxer: its parser (h264parse turns Annex B into avcC for MP4,
+// vp9parse gives mp4mux the VP9 profile, ...), or "identity" when f has
+// none or it is not installed.
+func MuxParser(f frame.Format) string {
+	if p, ok := parsers[f]; ok && HasElement(p) {
+		return p
 	}
-	kbps := (cfg.Bitrate + 500) / 1000
-	switch {
-	case element == "x264enc" || element == "x265enc":
-		if cfg.Bitrate > 0 {
-			add("bitrate=%d", kbps)
-		}
-		if cfg.KeyframeInterval > 0 {
-			add("key-int-max=%d", cfg.KeyframeInterval)
-		}
-		if speed >= 0 {
-			add("speed-preset=%s", cfg.Preset)
-		}
-		if cfg.LowLatency {
-			add("tune=zerolatency")
-		}
-	case element == "openh264enc":
-		if cfg.Bitrate > 0 {
-			add("bitrate=%d", cfg.Bitrate)
-		}
-		if cfg.KeyframeInterval > 0 {
-			add("gop-size=%d", cfg.KeyframeInterval)
-		}
-		if speed >= 0 {
-			add("complexity=%s", []string{"low", "medium", "high"}[min(speed/3, 2)])
-		}
-	case element == "vp8enc" || element == "vp9enc":
-		if cfg.Bitrate > 0 {
-			add("target-bitrate=%d", cfg.Bitrate)
-		}
-		if cfg.KeyframeInterval > 0 {
-			add("keyframe-max-dist=%d", cfg.KeyframeInterval)
-		}
-		if speed >= 0 {
-			add("cpu-used=%d", 16-2*speed)
-		}
-		add("deadline=1") // realtime: libvpx's good-quality mode is far slower than any preset asks
-		if cfg.LowLatency {
-			add("lag-in-frames=0")
-		}
-	case element == "av1enc":
-		if cfg.Bitrate > 0 {
-			add("target-bitrate=%d", kbps)
-		}
-		if cfg.KeyframeInterval > 0 {
-			add("keyframe-max-dist=%d", cfg.KeyframeInterval)
-		}
-		if speed < 0 {
-			speed = 2 // libaom's default, cpu-used=0, runs at a frame a second
-		}
-		add("cpu-used=%d", min(8-speed, 8))
-		if cfg.LowLatency {
-			add("usage-profile=realtime lag-in-frames=0")
-		}
-	case strings.HasPrefix(element, "va") || strings.HasPrefix(element, "nv"):
-		if cfg.Bitrate > 0 {
-			add("bitrate=%d", kbps)
-		}
-		if cfg.KeyframeInterval > 0 {
-			if strings.HasPrefix(element, "nv") {
-				add("gop-size=%d", cfg.KeyframeInterval)
-			} else {
-				add("key-int-max=%d", cfg.KeyframeInterval)
-			}
-		}
-	case strings.HasPrefix(element, "v4l2"):
-		// V4L2 codec controls, set through one structure.
-		var controls []string
-		if cfg.Bitrate > 0 {
-			controls = append(controls, fmt.Sprintf("video_bitrate=%d", cfg.Bitrate))
-		}
-		if cfg.KeyframeInterval > 0 {
-			controls = append(controls, fmt.Sprintf("video_gop_size=%d", cfg.KeyframeInterval))
-			if element == "v4l2h264enc" {
-				controls = append(controls, fmt.Sprintf("h264_i_frame_period=%d", cfg.KeyframeInterval))
-			}
-		}
-		if len(controls) > 0 {
-			add(`extra-controls="controls,%s"`, strings.Join(controls, ","))
-		}
-	case element == "opusenc" || element == "avenc_aac" || element == "voaacenc" || element == "fdkaacenc":
-		if cfg.Bitrate > 0 {
-			add("bitrate=%d", cfg.Bitrate)
-		}
-	}
-	if cfg.Properties != "" {
-		p = append(p, cfg.Properties)
-	}
-	return strings.Join(p, " "), nil
+	return "identity"
 }
 
 // pickElement returns the element to use: the one asked for (which must
@@ -241,8 +183,15 @@ func encoderDescription(convert string, cfg EncoderConfig) (desc, element string
 		return "", "", err
 	}
 	parts := []string{convert, strings.TrimSpace(el + " " + props)}
-	if p := encoderParsers[cfg.Codec]; p != "" {
-		parts = append(parts, p)
+	if cfg.Profile != "" {
+		filter, err := profileFilter(el, cfg.Codec, cfg.Profile)
+		if err != nil {
+			return "", "", err
+		}
+		parts = append(parts, filter)
+	}
+	if settings, ok := parseAfterEncoder[cfg.Codec]; ok {
+		parts = append(parts, strings.TrimSpace(parsers[cfg.Codec]+" "+settings))
 	}
 	parts = append(parts, encodedCaps[cfg.Codec])
 	return strings.Join(parts, " ! "), strings.Fields(el)[0], nil
@@ -292,14 +241,13 @@ func decoderDescription(cfg DecoderConfig, video bool) (desc, element string, er
 		}
 		return "", "", fmt.Errorf("gst: %v is not a %s codec", cfg.Codec, kind)
 	}
-	d := decoderElements[cfg.Codec]
-	el, err := pickElement("decoder", cfg.Element, d.decoders, cfg.Codec)
+	el, err := pickElement("decoder", cfg.Element, decoderElements[cfg.Codec], cfg.Codec)
 	if err != nil {
 		return "", "", err
 	}
 	var parts []string
-	if d.parser != "" && HasElement(d.parser) {
-		parts = append(parts, d.parser)
+	if p := parsers[cfg.Codec]; p != "" && HasElement(p) {
+		parts = append(parts, p)
 	}
 	if cfg.FailOnError {
 		el += " max-errors=0"

@@ -3,7 +3,7 @@
 package gst
 
 /*
-#cgo pkg-config: gstreamer-1.0 gstreamer-app-1.0 gstreamer-video-1.0 gstreamer-audio-1.0
+#cgo pkg-config: gstreamer-1.0 gstreamer-app-1.0 gstreamer-video-1.0 gstreamer-audio-1.0 gstreamer-pbutils-1.0
 #include "shim.h"
 #include <stdlib.h>
 */
@@ -47,7 +47,7 @@ var packages = map[string]string{
 	"voaacenc": "gstreamer1.0-plugins-bad", "fdkaacenc": "gstreamer1.0-plugins-bad",
 	"h264parse": "gstreamer1.0-plugins-bad", "h265parse": "gstreamer1.0-plugins-bad",
 	"vp9parse": "gstreamer1.0-plugins-bad", "av1parse": "gstreamer1.0-plugins-bad",
-	"aacparse": "gstreamer1.0-plugins-good", "opusparse": "gstreamer1.0-plugins-bad",
+	"aacparse": "gstreamer1.0-plugins-good", "opusparse": "gstreamer1.0-plugins-bad", "lamemp3enc": "gstreamer1.0-plugins-good",
 	"mp4mux": "gstreamer1.0-plugins-good", "qtmux": "gstreamer1.0-plugins-good",
 	"matroskamux": "gstreamer1.0-plugins-good", "webmmux": "gstreamer1.0-plugins-good",
 	"mpegtsmux": "gstreamer1.0-plugins-bad", "qtdemux": "gstreamer1.0-plugins-good",

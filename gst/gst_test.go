@@ -56,6 +56,7 @@ func leakScenarios() {
 	run(stream.Connect(gst.NewSource[V]("videotestsrc ! video/x-raw,width=320,height=240"),
 		stream.Via(enc2, stagetest.Transform(gst.NewTransform[V, V]("h264parse"), stagetest.Fault{K: 10})),
 		gst.NewSink[V]("fakesink")), 30*time.Second)
+	mediaLeakScenarios(run)
 	fmt.Println("live handles:", frame.Live())
 	gogst.Deinit()
 }

@@ -261,7 +261,10 @@ func (c *Camera) Run(ctx context.Context, out stage.Out[frame.Video]) error {
 // it sends EOS and waits, so the file is finished; on cancel it does the
 // same, waiting at most a second.
 type MuxSink struct {
-	Video  string // e.g. "videoconvert ! x264enc ! h264parse"; "identity" for encoded frames
+	// Video and Audio are the fragments of each input, e.g.
+	// "videoconvert ! x264enc ! h264parse", or "identity" for encoded
+	// frames; empty picks MuxParser of the input's first frame's format.
+	Video  string
 	Audio  string // e.g. "audioconvert ! avenc_aac ! aacparse"
 	Muxer  string // e.g. "mp4mux"
 	Output string // e.g. "filesink location=out.mp4"
@@ -272,40 +275,116 @@ type MuxSink struct {
 // Name returns "gst-mux".
 func (*MuxSink) Name() string { return "gst-mux" }
 
+// head is an input's first frame, received before the pipeline is built.
+type head[T frame.Frame] struct {
+	v       T
+	ok      bool // v is a frame (the input did not end at once)
+	present bool // the input is connected
+}
+
+func (h *head[T]) release() {
+	if h.ok {
+		h.v.Release()
+		h.ok = false
+	}
+}
+
 // Run pushes both inputs, each from its own goroutine, until both end.
+// Either input may be the zero stage.In, not connected: the container then
+// holds the other stream only. The first frame of each input is received
+// (concurrently: either may wait on the other's upstream) before the
+// pipeline is built, so that empty fragments can follow the formats.
 func (m *MuxSink) Run(ctx context.Context, video stage.In[frame.Video], audio stage.In[frame.Audio]) error {
-	desc := fmt.Sprintf("appsrc name=streamer_video ! %s ! queue ! mux. appsrc name=streamer_audio ! %s ! queue ! mux. %s name=mux ! %s",
-		m.Video, m.Audio, m.Muxer, m.Output)
-	p, err := newPipeline(desc, m.OnEvent)
+	vh := head[frame.Video]{present: video != stage.In[frame.Video]{}}
+	ah := head[frame.Audio]{present: audio != stage.In[frame.Audio]{}}
+	if !vh.present && !ah.present {
+		return errors.New("gst: mux: neither input is connected")
+	}
+	var heads sync.WaitGroup
+	if vh.present {
+		heads.Go(func() { vh.v, vh.ok = video.Recv() })
+	}
+	if ah.present {
+		heads.Go(func() { ah.v, ah.ok = audio.Recv() })
+	}
+	heads.Wait()
+	p, err := newPipeline(m.description(vh, ah), m.OnEvent)
 	if err != nil {
+		vh.release()
+		ah.release()
 		return err
 	}
 	defer p.stop()
-	vs, err := newPusher[frame.Video](p, "streamer_video", defaultQueue)
-	if err != nil {
-		return err
+	return m.push(ctx, p, video, audio, vh, ah)
+}
+
+// description is the launch description for inputs with these heads.
+func (m *MuxSink) description(vh head[frame.Video], ah head[frame.Audio]) string {
+	var parts []string
+	if vh.present {
+		parts = append(parts, "appsrc name=streamer_video ! "+fragment(m.Video, vh.v.Format, vh.ok)+" ! queue ! mux.")
 	}
-	as, err := newPusher[frame.Audio](p, "streamer_audio", defaultQueue)
-	if err != nil {
-		return err
+	if ah.present {
+		parts = append(parts, "appsrc name=streamer_audio ! "+fragment(m.Audio, ah.v.Format, ah.ok)+" ! queue ! mux.")
 	}
-	defer vs.endOnCancel(ctx)()
-	defer as.endOnCancel(ctx)()
+	return strings.Join(append(parts, m.Muxer+" name=mux ! "+m.Output), " ")
+}
+
+// fragment is desc, or when it is empty the parser for frames of format f.
+func fragment(desc string, f frame.Format, known bool) string {
+	switch {
+	case desc != "":
+		return desc
+	case known:
+		return MuxParser(f)
+	}
+	return "identity"
+}
+
+// push feeds the connected inputs into p until both end, then finishes
+// the file.
+func (m *MuxSink) push(ctx context.Context, p *pipeline, video stage.In[frame.Video], audio stage.In[frame.Audio], vh head[frame.Video], ah head[frame.Audio]) error {
+	var feeds []func(ready *sync.WaitGroup, start func(), started chan error) error
+	var shifts []*time.Duration
+	if vh.present {
+		vs, err := newPusher[frame.Video](p, "streamer_video", defaultQueue)
+		if err != nil {
+			vh.release()
+			ah.release()
+			return err
+		}
+		defer vs.endOnCancel(ctx)()
+		shifts = append(shifts, &vs.shift)
+		feeds = append(feeds, func(ready *sync.WaitGroup, start func(), started chan error) error {
+			return feed(ctx, p, vs, video, vh.v, vh.ok, ready, start, started)
+		})
+	}
+	if ah.present {
+		as, err := newPusher[frame.Audio](p, "streamer_audio", defaultQueue)
+		if err != nil {
+			vh.release()
+			ah.release()
+			return err
+		}
+		defer as.endOnCancel(ctx)()
+		shifts = append(shifts, &as.shift)
+		feeds = append(feeds, func(ready *sync.WaitGroup, start func(), started chan error) error {
+			return feed(ctx, p, as, audio, ah.v, ah.ok, ready, start, started)
+		})
+	}
 	// A muxer that cannot write a DTS before zero gets both streams
 	// shifted by the first video frame's reordering delay, as FFmpeg's
 	// muxers do (avoid_negative_ts): the file starts that much later, but
 	// its DTS increase and audio stays aligned with video.
-	var head frame.Video
-	var hasHead bool
-	if noNegativeDTS[m.Muxer] {
-		if head, hasHead = video.Recv(); hasHead && head.DTS < 0 {
-			vs.shift, as.shift = -head.DTS, -head.DTS
+	if noNegativeDTS[m.Muxer] && vh.ok && vh.v.DTS < 0 {
+		for _, s := range shifts {
+			*s = -vh.v.DTS
 		}
 	}
 	// Play only once each input has caps (or has ended), so the muxer
 	// knows every stream before it writes its header.
 	var ready sync.WaitGroup
-	ready.Add(2)
+	ready.Add(len(feeds))
 	started := make(chan error, 1)
 	var once sync.Once
 	start := func() {
@@ -314,11 +393,21 @@ func (m *MuxSink) Run(ctx context.Context, video stage.In[frame.Video], audio st
 			started <- p.setState(StatePlaying)
 		})
 	}
-	errs := make(chan error, 2)
-	go func() { errs <- feed(ctx, p, vs, video, head, hasHead, &ready, start, started) }()
-	go func() { errs <- feed(ctx, p, as, audio, frame.Audio{}, false, &ready, start, started) }()
-	err = errors.Join(<-errs, <-errs)
-	// A cancel (context.Canceled or a deadline) still finishes the file.
+	errs := make(chan error, len(feeds))
+	for _, f := range feeds {
+		go func() { errs <- f(&ready, start, started) }()
+	}
+	var all []error
+	for range feeds {
+		all = append(all, <-errs)
+	}
+	return m.finish(ctx, p, errors.Join(all...))
+}
+
+// finish waits for the file to be finished after the inputs ended with
+// err: a cancel (context.Canceled or a deadline) still finishes it, for
+// at most a second.
+func (m *MuxSink) finish(ctx context.Context, p *pipeline, err error) error {
 	if err != nil && (ctx.Err() == nil || !errors.Is(err, ctx.Err())) {
 		return err
 	}

@@ -188,6 +188,9 @@ type Transform[I, O frame.Frame] struct {
 	Queue       int
 	OnEvent     func(Event)
 	name        string
+	// setup, when set, prepares the pipeline before it plays (settings
+	// for the decoders a decodebin plugs).
+	setup func(*pipeline)
 }
 
 // NewTransform returns a transform through description.
@@ -212,6 +215,9 @@ func (t *Transform[I, O]) Run(ctx context.Context, in stage.In[I], out stage.Out
 		return err
 	}
 	defer p.stop()
+	if t.setup != nil {
+		t.setup(p)
+	}
 	ps, err := newPusher[I](p, srcName, queue(t.Queue))
 	if err != nil {
 		return err
