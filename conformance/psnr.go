@@ -57,8 +57,9 @@ func countFrames(ctx context.Context, path string) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("counting frames of %s: %w", path, err)
 	}
-	s := strings.TrimSpace(string(out))
-	n, err := strconv.Atoi(s)
+	// MPEG-TS lists the stream under its program too: the first line.
+	s, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	n, err := strconv.Atoi(strings.TrimSpace(s))
 	if err != nil {
 		return 0, fmt.Errorf("counting frames of %s: no video stream (ffprobe said %q)", path, s)
 	}

@@ -164,7 +164,7 @@ func TestEncode(t *testing.T) {
 		}
 	}
 	_, stderr, code := run(t, exe, "-codec", "h264", "-audio", "aac", "-o", filepath.Join(dir, "x.webm"))
-	if code == 0 || !strings.Contains(stderr, ".webm cannot hold H264") {
+	if code == 0 || !strings.Contains(stderr, "webm cannot hold H264 video") {
 		t.Errorf("h264 in webm: exit %d: %s", code, stderr)
 	}
 }

@@ -25,13 +25,14 @@ var wrote = regexp.MustCompile(`wrote (\d+) video and (\d+) audio frames`)
 // timestamps on the grid and audio as long as the video, in every container.
 func TestEncodeWritesWhatItReports(t *testing.T) {
 	live := frame.Live()
-	for _, c := range []struct{ codec, audio, ext string }{
-		{"h264", "aac", ".mp4"}, {"h265", "aac", ".mkv"}, {"vp9", "opus", ".webm"}, {"h264", "aac", ".ts"}, {"h264", "aac", ".flv"},
+	for _, c := range []struct{ backend, codec, audio, ext string }{
+		{"gst", "h264", "aac", ".mp4"}, {"gst", "h265", "aac", ".mkv"}, {"gst", "vp9", "opus", ".webm"}, {"gst", "h264", "aac", ".ts"}, {"gst", "h264", "aac", ".flv"},
+		{"ffmpeg", "h264", "aac", ".mp4"}, {"ffmpeg", "h265", "aac", ".mkv"}, {"ffmpeg", "vp9", "opus", ".webm"}, {"ffmpeg", "h264", "aac", ".ts"}, {"ffmpeg", "h264", "aac", ".flv"},
 	} {
-		t.Run(c.codec+c.ext, func(t *testing.T) {
+		t.Run(c.backend+"/"+c.codec+c.ext, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "e"+c.ext)
 			var log bytes.Buffer
-			args := []string{"-codec", c.codec, "-audio", c.audio, "-frames", "45", "-size", "320x240", "-o", out}
+			args := []string{"-codec", c.codec, "-audio", c.audio, "-frames", "45", "-size", "320x240", "-o", out, "-backend", c.backend}
 			if err := run(args, &log); err != nil {
 				t.Fatalf("%v: %v\n%s", args, err, log.String())
 			}

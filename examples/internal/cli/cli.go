@@ -125,13 +125,3 @@ var Codecs = map[string]frame.Format{
 	"h264": frame.H264, "h265": frame.H265, "hevc": frame.H265, "vp8": frame.VP8, "vp9": frame.VP9, "av1": frame.AV1,
 	"aac": frame.AAC, "opus": frame.Opus, "mp3": frame.MP3,
 }
-
-// GstParsers name the GStreamer parser that readies each encoded format for
-// a muxer; formats without one pass through identity.
-var GstParsers = map[frame.Format]string{
-	frame.H264: "h264parse", frame.H265: "h265parse", frame.AV1: "av1parse",
-	frame.AAC: "aacparse", frame.Opus: "opusparse",
-}
-
-// GstMuxers name the GStreamer muxer for each file extension.
-var GstMuxers = map[string]string{".mp4": "mp4mux", ".mov": "qtmux", ".mkv": "matroskamux", ".webm": "webmmux", ".ts": "mpegtsmux"}
