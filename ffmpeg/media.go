@@ -20,6 +20,7 @@ import (
 // The package registers itself as the "ffmpeg" backend of package media:
 // a blank import of it is all a program needs to build media jobs with it.
 func init() {
+	astiav.RegisterAllDevices() // capture devices (V4L2) as inputs
 	media.Register(media.Backend{
 		Name: "ffmpeg",
 		VideoEncoder: func(e media.VideoEncoding) (stage.Transform[frame.Video, frame.Video], error) {

@@ -57,6 +57,16 @@ func (h *heldInput) close() {
 // (it could not be described to the stages after).
 func openInput(in media.Input) (media.Demuxer, error) {
 	d := &Demux{URL: in.URL, Realtime: in.Realtime}
+	if dev, ok := in.Device(); ok {
+		// A V4L2 capture device, through libavdevice.
+		d.URL, d.Format, d.Options = dev, "video4linux2", map[string]string{}
+		if in.Width > 0 {
+			d.Options["video_size"] = fmt.Sprintf("%dx%d", in.Width, in.Height)
+		}
+		if in.FPS.Num > 0 {
+			d.Options["framerate"] = fmt.Sprintf("%d/%d", in.FPS.Num, in.FPS.Den)
+		}
+	}
 	fi, err := d.open(context.Background())
 	if err != nil {
 		return nil, err

@@ -56,6 +56,9 @@ const (
 // names missing plugins. A missing local file fails with an error
 // satisfying errors.Is(err, fs.ErrNotExist).
 func mediaOpen(in media.Input) (media.Demuxer, error) {
+	if dev, ok := in.Device(); ok {
+		return cameraOpen(in, dev)
+	}
 	src, uri, err := inputSource(in)
 	if err != nil {
 		return nil, err

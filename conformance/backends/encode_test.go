@@ -19,6 +19,7 @@ import (
 	"github.com/spinorml/streamer/stage"
 	"github.com/spinorml/streamer/stage/stagetest"
 	"github.com/spinorml/streamer/stream"
+	"github.com/spinorml/streamer/stream/media"
 )
 
 // The encode matrix: the core's test pattern and sine through each
@@ -39,11 +40,14 @@ type cell struct {
 
 func (c cell) String() string { return fmt.Sprintf("%s/%v+%v", c.ext, c.video, c.audio) }
 
-var gstMuxers = map[string]string{".mp4": "mp4mux", ".mkv": "matroskamux", ".webm": "webmmux", ".ts": "mpegtsmux", ".flv": "flvmux"}
-
-var gstParsers = map[frame.Format]string{
-	frame.H264: "h264parse", frame.H265: "h265parse", frame.AV1: "av1parse",
-	frame.AAC: "aacparse", frame.Opus: "opusparse", frame.VP8: "identity", frame.VP9: "vp9parse",
+// gstMuxer is the gst backend's muxer for the container of ext.
+func gstMuxer(ext string) string {
+	c, err := media.ContainerOf(media.Output{URL: "x" + ext})
+	if err != nil {
+		panic(err)
+	}
+	m, _ := gst.Muxer(c.Name)
+	return m
 }
 
 var gstCells = []cell{
@@ -85,7 +89,7 @@ func gstEncode(t testing.TB, g *stream.Graph, c cell, video *stream.Pipe[frame.V
 	}
 	ve := stream.AddTransform(g, "video-encoder", video, venc)
 	ae := stream.AddTransform(g, "audio-encoder", audio, aenc)
-	sink := &gst.MuxSink{Video: gstParsers[c.video], Audio: gstParsers[c.audio], Muxer: gstMuxers[c.ext], Output: "filesink location=" + path}
+	sink := &gst.MuxSink{Video: gst.MuxParser(c.video), Audio: gst.MuxParser(c.audio), Muxer: gstMuxer(c.ext), Output: "filesink location=" + path}
 	g.Add("mux", func(ctx context.Context) error { return sink.Run(ctx, ve.In(), ae.In()) }).Reads(ve, ae)
 	return ve, ae
 }
@@ -146,8 +150,8 @@ func gstLaunchEncode(t testing.TB, c cell, path string) {
 	t.Helper()
 	desc := fmt.Sprintf("videotestsrc num-buffers=%d ! video/x-raw,format=I420,width=%d,height=%d,framerate=30/1 ! %s ! %s ! queue ! %s name=m ! filesink location=%s "+
 		"audiotestsrc num-buffers=%d samplesperbuffer=1024 ! audio/x-raw,rate=48000,channels=2 ! audioconvert ! %s ! %s ! queue ! m.",
-		encFrames, encWidth, encHeight, gstEncoders[c.video], gstParsers[c.video], gstMuxers[c.ext], path,
-		(encFrames*48000/30+512)/1024, gstEncoders[c.audio], gstParsers[c.audio])
+		encFrames, encWidth, encHeight, gstEncoders[c.video], gst.MuxParser(c.video), gstMuxer(c.ext), path,
+		(encFrames*48000/30+512)/1024, gstEncoders[c.audio], gst.MuxParser(c.audio))
 	args := append([]string{"-q", "-e"}, strings.Fields(desc)...)
 	if out, err := exec.Command("gst-launch-1.0", args...).CombinedOutput(); err != nil {
 		t.Fatalf("gst-launch-1.0 %s: %v\n%s", desc, err, out)

@@ -15,8 +15,13 @@ import (
 
 // Input describes media to open: a file, a URL or a device.
 type Input struct {
-	// URL is a file path or a URL (rtsp://, srt://, ...).
+	// URL is a file path, a URL (rtsp://, srt://, ...), or a capture
+	// device: a V4L2 node (/dev/video0, or v4l2:///dev/video0).
 	URL string
+	// Width, Height and FPS are the mode asked of a capture device; 0
+	// lets the device choose. Files and URLs ignore them.
+	Width, Height int
+	FPS           frame.Rational
 	// Decode delivers decoded frames (raw video and audio) instead of the
 	// encoded packets a stream copy wants.
 	Decode bool
@@ -36,7 +41,19 @@ func (in Input) Validate() error {
 	if in.NoVideo && in.NoAudio {
 		return invalid("input %s: NoVideo and NoAudio: nothing to open", in.URL)
 	}
+	if in.Width < 0 || in.Height < 0 || in.FPS.Num < 0 || in.FPS.Den < 0 {
+		return invalid("input %s: capture mode %dx%d at %v: want positive values or 0", in.URL, in.Width, in.Height, in.FPS)
+	}
 	return in.Decoding.Validate()
+}
+
+// Device returns the device node in names, and whether it names one: a
+// path under /dev/ or a v4l2:// URL.
+func (in Input) Device() (string, bool) {
+	if p, ok := strings.CutPrefix(in.URL, "v4l2://"); ok {
+		return p, true
+	}
+	return in.URL, strings.HasPrefix(in.URL, "/dev/")
 }
 
 // Streams says what an opened input sends.

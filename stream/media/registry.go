@@ -123,7 +123,7 @@ func (e *SelectError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "media: %s: no backend could do it:", e.Job)
 	for _, r := range e.Refusals {
-		fmt.Fprintf(&b, "\n\t%s: %v", r.Backend, r.Err)
+		fmt.Fprintf(&b, "\n\t%s", named(r.Backend, r.Err))
 	}
 	return b.String()
 }
@@ -155,9 +155,28 @@ func pick[T any](job string, prefer []string, has func(Backend) bool, build func
 			return v, nil
 		}
 		if !errors.Is(err, ErrUnsupported) {
-			return zero, fmt.Errorf("media: %s: %s: %w", job, b.Name, err)
+			return zero, fmt.Errorf("media: %s: %w", job, namedErr{b.Name, err})
 		}
 		e.Refusals = append(e.Refusals, Refusal{Backend: b.Name, Err: err})
 	}
 	return zero, e
 }
+
+// named is err's text beginning with the backend's name, once: backends'
+// own errors usually name themselves ("gst: ...").
+func named(backend string, err error) string {
+	if msg := err.Error(); strings.HasPrefix(msg, backend+":") {
+		return msg
+	}
+	return backend + ": " + err.Error()
+}
+
+// namedErr is a backend's failure, its text beginning with the backend's
+// name.
+type namedErr struct {
+	backend string
+	err     error
+}
+
+func (e namedErr) Error() string { return named(e.backend, e.err) }
+func (e namedErr) Unwrap() error { return e.err }
