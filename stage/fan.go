@@ -6,21 +6,20 @@ import (
 	"context"
 	"sync"
 	"sync/atomic"
-
-	"github.com/spinorml/streamer/frame"
 )
 
 // Tee sends every frame to each of its outputs, retaining it once per extra
 // branch so each branch owns a reference. A branch whose reader has stopped
 // is skipped from then on; Tee ends when its input ends or every branch has
 // stopped.
-type Tee[T frame.Frame] struct{}
+type Tee[T any] struct{}
 
 // Name returns "tee".
 func (Tee[T]) Name() string { return "tee" }
 
 // Run copies in to every out.
 func (Tee[T]) Run(ctx context.Context, in In[T], outs []Out[T]) error {
+	ops := OpsOf[T]()
 	live := append([]Out[T](nil), outs...)
 	for {
 		v, ok := in.Recv()
@@ -28,11 +27,13 @@ func (Tee[T]) Run(ctx context.Context, in In[T], outs []Out[T]) error {
 			return nil
 		}
 		if len(live) == 0 {
-			v.Release()
+			ops.release(v)
 			return ctx.Err()
 		}
-		for range len(live) - 1 {
-			v.Retain()
+		if ops.Retain != nil {
+			for range len(live) - 1 {
+				ops.Retain(v)
+			}
 		}
 		kept := live[:0]
 		for _, o := range live {
@@ -46,7 +47,7 @@ func (Tee[T]) Run(ctx context.Context, in In[T], outs []Out[T]) error {
 
 // Merge forwards the frames of all its inputs to one output, in the order
 // they arrive (not by PTS). It ends when every input has ended.
-type Merge[T frame.Frame] struct{}
+type Merge[T any] struct{}
 
 // Name returns "merge".
 func (Merge[T]) Name() string { return "merge" }
@@ -69,19 +70,20 @@ func (Merge[T]) Run(ctx context.Context, ins []In[T], out Out[T]) error {
 }
 
 // Null is a sink that releases every frame and counts them.
-type Null[T frame.Frame] struct{ n atomic.Int64 }
+type Null[T any] struct{ n atomic.Int64 }
 
 // Name returns "null".
 func (*Null[T]) Name() string { return "null" }
 
 // Run releases frames until the end of stream.
 func (s *Null[T]) Run(ctx context.Context, in In[T]) error {
+	ops := OpsOf[T]()
 	for {
 		v, ok := in.Recv()
 		if !ok {
 			return nil
 		}
-		v.Release()
+		ops.release(v)
 		s.n.Add(1)
 	}
 }
@@ -91,7 +93,7 @@ func (s *Null[T]) Count() int64 { return s.n.Load() }
 
 // Collect is a sink that keeps every frame it receives, for tests. The
 // frames keep their references until Release.
-type Collect[T frame.Frame] struct {
+type Collect[T any] struct {
 	mu     sync.Mutex
 	frames []T
 	// Max, when positive, makes the sink return after Max frames, which
@@ -130,8 +132,9 @@ func (c *Collect[T]) Frames() []T {
 func (c *Collect[T]) Release() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	ops := OpsOf[T]()
 	for _, v := range c.frames {
-		v.Release()
+		ops.release(v)
 	}
 	c.frames = nil
 }

@@ -7,8 +7,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/spinorml/streamer/frame"
 )
 
 // Policy says what a full link does with one more frame.
@@ -79,7 +77,7 @@ type LinkStats struct {
 // The graph runner in package stream creates links, starts them, closes them
 // when their writer returns and drains them when their reader returns; a test
 // or a hand-built runner calls Start, CloseSend, Drain and Cancel itself.
-type Link[T frame.Frame] struct {
+type Link[T any] struct {
 	ch      chan T // the writer sends here
 	out     chan T // the reader receives here: ch itself unless managed
 	cfg     LinkConfig
@@ -97,6 +95,7 @@ type Link[T frame.Frame] struct {
 	relaying bool
 	stopAt   *StopPoint // set before the run: a graceful stop ends this link
 	stopID   int
+	ops      Ops[T]
 
 	// The one counter written on every frame of a plain link, on its own
 	// cache line. Frames received are derived from it (sent, less queued,
@@ -114,11 +113,11 @@ type Link[T frame.Frame] struct {
 
 // NewLink returns an open link. A managed link (drop policy or byte bound)
 // needs Start before frames flow.
-func NewLink[T frame.Frame](cfg LinkConfig) *Link[T] {
+func NewLink[T any](cfg LinkConfig) *Link[T] {
 	if cfg.Capacity <= 0 {
 		cfg.Capacity = DefaultCapacity
 	}
-	l := &Link[T]{cfg: cfg, managed: cfg.Policy != Block || cfg.MaxBytes > 0}
+	l := &Link[T]{cfg: cfg, managed: cfg.Policy != Block || cfg.MaxBytes > 0, ops: OpsOf[T]()}
 	if l.managed {
 		l.ch, l.out = make(chan T), make(chan T)
 	} else {
@@ -208,7 +207,10 @@ func (l *Link[T]) relayStop() {
 			if !ok {
 				return
 			}
-			start, end := v.Span()
+			var start, end time.Duration
+			if l.ops.Span != nil {
+				start, end = l.ops.Span(v)
+			}
 			last := sp.report(id, end)
 			if !last && !sp.isFixed() {
 				last = sp.wait(end)
@@ -261,7 +263,7 @@ func (l *Link[T]) Drain() int {
 	l.stop.Store(true)
 	n := 0
 	for v := range l.out {
-		v.Release()
+		l.ops.release(v)
 		n++
 	}
 	l.abandoned.Add(uint64(n))
@@ -310,7 +312,7 @@ func (l *Link[T]) queue() {
 		ring[head] = zero
 		head = (head + 1) % len(ring)
 		n--
-		bytes -= int64(v.Size())
+		bytes -= int64(l.ops.size(v))
 		return v
 	}
 	in := l.ch
@@ -330,14 +332,14 @@ func (l *Link[T]) queue() {
 				in = nil
 				break
 			}
-			size := int64(v.Size())
+			size := int64(l.ops.size(v))
 			if l.cfg.Policy == DropNewest && full(size) {
-				v.Release()
+				l.ops.release(v)
 				l.dropped.Add(1)
 				break
 			}
 			for l.cfg.Policy == DropOldest && full(size) {
-				pop().Release()
+				l.ops.release(pop())
 				l.dropped.Add(1)
 			}
 			ring[(head+n)%len(ring)] = v
@@ -353,7 +355,7 @@ func (l *Link[T]) queue() {
 }
 
 // Out is the sending end of a link, handed to the stage that writes it.
-type Out[T frame.Frame] struct{ l *Link[T] }
+type Out[T any] struct{ l *Link[T] }
 
 // Send passes v, and the caller's reference to it, down the link; under the
 // Block policy it waits while the link is full. It reports false when the
@@ -371,7 +373,7 @@ func (o Out[T]) Send(v T) bool {
 }
 
 // In is the receiving end of a link, handed to the stage that reads it.
-type In[T frame.Frame] struct{ l *Link[T] }
+type In[T any] struct{ l *Link[T] }
 
 // Recv returns the next frame and the caller's reference to it. It waits
 // while the link is empty and reports false at the end of stream: when the

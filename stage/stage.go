@@ -6,8 +6,6 @@ import (
 	"context"
 	"fmt"
 	"regexp"
-
-	"github.com/spinorml/streamer/frame"
 )
 
 // Source produces frames: a camera, a file reader, a test pattern.
@@ -16,7 +14,7 @@ import (
 // Send reports false (it returns ctx.Err(): nil when the reader finished
 // early), or until it fails (it returns the error). It must not close out:
 // the runner does that when Run returns, which is the end of stream.
-type Source[T frame.Frame] interface {
+type Source[T any] interface {
 	Run(ctx context.Context, out Out[T]) error
 }
 
@@ -25,7 +23,7 @@ type Source[T frame.Frame] interface {
 // Run receives until in reports the end of stream, flushes what it holds
 // (an encoder emits its delayed frames), and returns nil. It owns every
 // frame it receives and must send or release each one, on every path.
-type Transform[I, O frame.Frame] interface {
+type Transform[I, O any] interface {
 	Run(ctx context.Context, in In[I], out Out[O]) error
 }
 
@@ -35,18 +33,18 @@ type Transform[I, O frame.Frame] interface {
 // its trailer) and returns nil, or returns the first error. It releases every
 // frame it receives. A sink that returns early stops its upstream: later
 // sends are refused and released.
-type Sink[T frame.Frame] interface {
+type Sink[T any] interface {
 	Run(ctx context.Context, in In[T]) error
 }
 
 // SourceFunc adapts a function to a Source.
-type SourceFunc[T frame.Frame] func(ctx context.Context, out Out[T]) error
+type SourceFunc[T any] func(ctx context.Context, out Out[T]) error
 
 // Run calls f.
 func (f SourceFunc[T]) Run(ctx context.Context, out Out[T]) error { return f(ctx, out) }
 
 // TransformFunc adapts a function to a Transform.
-type TransformFunc[I, O frame.Frame] func(ctx context.Context, in In[I], out Out[O]) error
+type TransformFunc[I, O any] func(ctx context.Context, in In[I], out Out[O]) error
 
 // Run calls f.
 func (f TransformFunc[I, O]) Run(ctx context.Context, in In[I], out Out[O]) error {
@@ -54,7 +52,7 @@ func (f TransformFunc[I, O]) Run(ctx context.Context, in In[I], out Out[O]) erro
 }
 
 // SinkFunc adapts a function to a Sink.
-type SinkFunc[T frame.Frame] func(ctx context.Context, in In[T]) error
+type SinkFunc[T any] func(ctx context.Context, in In[T]) error
 
 // Run calls f.
 func (f SinkFunc[T]) Run(ctx context.Context, in In[T]) error { return f(ctx, in) }
@@ -76,9 +74,9 @@ var packagePath = regexp.MustCompile(`[\w.-]+(/[\w.-]+)*/`)
 
 // Pass returns a transform that forwards every frame unchanged: a hop that
 // costs only the link, for benchmarks and as a placeholder.
-func Pass[T frame.Frame]() Transform[T, T] { return pass[T]{} }
+func Pass[T any]() Transform[T, T] { return pass[T]{} }
 
-type pass[T frame.Frame] struct{}
+type pass[T any] struct{}
 
 func (pass[T]) Name() string { return "pass" }
 
@@ -97,11 +95,11 @@ func (pass[T]) Run(ctx context.Context, in In[T], out Out[T]) error {
 // Map returns a transform that applies fn to every frame. fn owns the frame
 // it is given: it returns it (or a new frame, having released the old), or,
 // when it fails, releases it and returns the error, which ends the stage.
-func Map[I, O frame.Frame](fn func(ctx context.Context, v I) (O, error)) Transform[I, O] {
+func Map[I, O any](fn func(ctx context.Context, v I) (O, error)) Transform[I, O] {
 	return mapper[I, O]{fn}
 }
 
-type mapper[I, O frame.Frame] struct {
+type mapper[I, O any] struct {
 	fn func(context.Context, I) (O, error)
 }
 
@@ -125,20 +123,21 @@ func (m mapper[I, O]) Run(ctx context.Context, in In[I], out Out[O]) error {
 
 // Filter returns a transform that forwards the frames keep accepts and
 // releases the others. keep must not keep or release the frame it sees.
-func Filter[T frame.Frame](keep func(v T) bool) Transform[T, T] { return filter[T]{keep} }
+func Filter[T any](keep func(v T) bool) Transform[T, T] { return filter[T]{keep} }
 
-type filter[T frame.Frame] struct{ keep func(T) bool }
+type filter[T any] struct{ keep func(T) bool }
 
 func (filter[T]) Name() string { return "filter" }
 
 func (f filter[T]) Run(ctx context.Context, in In[T], out Out[T]) error {
+	ops := OpsOf[T]()
 	for {
 		v, ok := in.Recv()
 		if !ok {
 			return nil
 		}
 		if !f.keep(v) {
-			v.Release()
+			ops.release(v)
 			continue
 		}
 		if !out.Send(v) {

@@ -5,7 +5,6 @@ package stream
 import (
 	"context"
 
-	"github.com/spinorml/streamer/frame"
 	"github.com/spinorml/streamer/stage"
 )
 
@@ -19,27 +18,27 @@ func nameOr(name string, s any) string {
 
 // AddSource adds src to g and returns the pipe it writes. An empty name
 // takes the stage's own (see stage.NameOf); opts configure the pipe.
-func AddSource[T frame.Frame](g *Graph, name string, src stage.Source[T], opts ...LinkOption) *Pipe[T] {
+func AddSource[T any](g *Graph, name string, src stage.Source[T], opts ...LinkOption) *Pipe[T] {
 	out := NewPipe[T](g, opts...)
 	g.Add(nameOr(name, src), func(ctx context.Context) error { return src.Run(ctx, out.Out()) }).Writes(out)
 	return out
 }
 
 // AddTransform adds t to g, reading in, and returns the pipe it writes.
-func AddTransform[I, O frame.Frame](g *Graph, name string, in *Pipe[I], t stage.Transform[I, O], opts ...LinkOption) *Pipe[O] {
+func AddTransform[I, O any](g *Graph, name string, in *Pipe[I], t stage.Transform[I, O], opts ...LinkOption) *Pipe[O] {
 	out := NewPipe[O](g, opts...)
 	g.Add(nameOr(name, t), func(ctx context.Context) error { return t.Run(ctx, in.In(), out.Out()) }).Reads(in).Writes(out)
 	return out
 }
 
 // AddSink adds s to g, reading in.
-func AddSink[T frame.Frame](g *Graph, name string, in *Pipe[T], s stage.Sink[T]) *Node {
+func AddSink[T any](g *Graph, name string, in *Pipe[T], s stage.Sink[T]) *Node {
 	return g.Add(nameOr(name, s), func(ctx context.Context) error { return s.Run(ctx, in.In()) }).Reads(in)
 }
 
 // AddTee adds a stage.Tee reading in and returns its n branches, each
 // getting every frame.
-func AddTee[T frame.Frame](g *Graph, name string, in *Pipe[T], n int, opts ...LinkOption) []*Pipe[T] {
+func AddTee[T any](g *Graph, name string, in *Pipe[T], n int, opts ...LinkOption) []*Pipe[T] {
 	outs := make([]*Pipe[T], n)
 	ends := make([]stage.Out[T], n)
 	edges := make([]Edge, n)
@@ -53,7 +52,7 @@ func AddTee[T frame.Frame](g *Graph, name string, in *Pipe[T], n int, opts ...Li
 }
 
 // AddMerge adds a stage.Merge of ins and returns the pipe it writes.
-func AddMerge[T frame.Frame](g *Graph, name string, ins []*Pipe[T], opts ...LinkOption) *Pipe[T] {
+func AddMerge[T any](g *Graph, name string, ins []*Pipe[T], opts ...LinkOption) *Pipe[T] {
 	out := NewPipe[T](g, opts...)
 	ends := make([]stage.In[T], len(ins))
 	edges := make([]Edge, len(ins))
@@ -69,7 +68,7 @@ func AddMerge[T frame.Frame](g *Graph, name string, ins []*Pipe[T], opts ...Link
 // configured by opts. Run it with Graph.Run:
 //
 //	err := stream.Connect(src, stream.Via(scale, encode), sink).Run(ctx)
-func Connect[T frame.Frame](src stage.Source[T], via []stage.Transform[T, T], sink stage.Sink[T], opts ...LinkOption) *Graph {
+func Connect[T any](src stage.Source[T], via []stage.Transform[T, T], sink stage.Sink[T], opts ...LinkOption) *Graph {
 	g := New()
 	p := AddSource(g, "", src, opts...)
 	for _, t := range via {
@@ -80,4 +79,4 @@ func Connect[T frame.Frame](src stage.Source[T], via []stage.Transform[T, T], si
 }
 
 // Via lists the transforms of a Connect chain, in order.
-func Via[T frame.Frame](ts ...stage.Transform[T, T]) []stage.Transform[T, T] { return ts }
+func Via[T any](ts ...stage.Transform[T, T]) []stage.Transform[T, T] { return ts }

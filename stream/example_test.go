@@ -97,3 +97,54 @@ func ExampleGraph_Stop() {
 	fmt.Println(err, len(sink.Frames()) > 0)
 	// Output: <nil> true
 }
+
+// Box is an analysis result: a plain value that any stage may produce.
+type Box struct {
+	PTS  time.Duration
+	X, Y int
+}
+
+// Analysis beside media: frames are teed to a detector producing the
+// user's own type, and its results are joined back onto the frames by
+// PTS, as MediaPipe graphs do.
+func Example_analysis() {
+	g := stream.New()
+	frames := stream.AddTee(g, "tee", stream.AddSource(g, "camera", &stage.Pattern{Width: 64, Height: 48, Frames: 5}), 2)
+	detect := stage.Map(func(_ context.Context, v frame.Video) (Box, error) {
+		b := Box{PTS: v.PTS, X: 10, Y: 20} // a real detector reads v's planes here
+		v.Release()                        // the detector keeps only its result
+		return b, nil
+	})
+	boxes := stream.AddTransform(g, "detect", frames[1], detect)
+
+	join := stage.Join[frame.Video, Box, frame.Video]{
+		KeyA: func(v frame.Video) time.Duration { return v.PTS },
+		KeyB: func(b Box) time.Duration { return b.PTS },
+		Merge: func(v frame.Video, b Box, ok bool) frame.Video {
+			if ok {
+				v.Meta = b
+			}
+			return v
+		},
+	}
+	annotated := stream.NewPipe[frame.Video](g)
+	g.Add("join", func(ctx context.Context) error {
+		return join.Run(ctx, frames[0].In(), boxes.In(), annotated.Out())
+	}).Reads(frames[0], boxes).Writes(annotated)
+
+	sink := &stage.Collect[frame.Video]{}
+	defer sink.Release()
+	stream.AddSink(g, "draw", annotated, sink)
+	if err := g.Run(context.Background()); err != nil {
+		fmt.Println(err)
+	}
+	for _, v := range sink.Frames() {
+		fmt.Println(v.PTS.Round(time.Millisecond), v.Meta)
+	}
+	// Output:
+	// 0s {0s 10 20}
+	// 33ms {33.333333ms 10 20}
+	// 67ms {66.666666ms 10 20}
+	// 100ms {100ms 10 20}
+	// 133ms {133.333333ms 10 20}
+}

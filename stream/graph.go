@@ -63,7 +63,7 @@ type pipe struct {
 type Edge interface{ edge() *pipe }
 
 // Pipe is a typed link of a graph, written by one node and read by one.
-type Pipe[T frame.Frame] struct {
+type Pipe[T any] struct {
 	p    *pipe
 	link *stage.Link[T]
 }
@@ -95,20 +95,28 @@ func DropOldest() LinkOption { return func(c *stage.LinkConfig) { c.Policy = sta
 // DropNewest makes a full pipe discard the frame being sent.
 func DropNewest() LinkOption { return func(c *stage.LinkConfig) { c.Policy = stage.DropNewest } }
 
+// kindOf names what pipes of T carry, in errors and Dot: "video",
+// "audio", or the item type ("Detection", "*pool.Tensor").
+func kindOf[T any]() string {
+	var zero T
+	switch any(zero).(type) {
+	case frame.Video:
+		return "video"
+	case frame.Audio:
+		return "audio"
+	}
+	return stage.NameOf(&zero)[1:] // the type of T, without package paths
+}
+
 // NewPipe adds a pipe of T to g; give it a writer and a reader with
 // Node.Writes and Node.Reads.
-func NewPipe[T frame.Frame](g *Graph, opts ...LinkOption) *Pipe[T] {
+func NewPipe[T any](g *Graph, opts ...LinkOption) *Pipe[T] {
 	var cfg stage.LinkConfig
 	for _, o := range opts {
 		o(&cfg)
 	}
 	l := stage.NewLink[T](cfg)
-	kind := "video"
-	var zero T
-	if _, ok := any(zero).(frame.Audio); ok {
-		kind = "audio"
-	}
-	p := &pipe{id: len(g.pipes), kind: kind, link: l}
+	p := &pipe{id: len(g.pipes), kind: kindOf[T](), link: l}
 	g.pipes = append(g.pipes, p)
 	return &Pipe[T]{p: p, link: l}
 }

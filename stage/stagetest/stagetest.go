@@ -70,7 +70,7 @@ func (f Fault) hit(n int) (bool, error) {
 }
 
 // Source wraps src so the fault happens when it sends frame K.
-func Source[T frame.Frame](src stage.Source[T], f Fault) stage.Source[T] {
+func Source[T any](src stage.Source[T], f Fault) stage.Source[T] {
 	return &source[T]{stage.NameOf(src), func(ctx context.Context, out stage.Out[T]) error {
 		link := stage.NewLink[T](stage.LinkConfig{Capacity: 1})
 		errc := make(chan error, 1)
@@ -86,7 +86,9 @@ func Source[T frame.Frame](src stage.Source[T], f Fault) stage.Source[T] {
 			}
 			n++
 			if _, err := f.hit(n); err != nil {
-				v.Release()
+				if release := stage.OpsOf[T]().Release; release != nil {
+					release(v)
+				}
 				link.Drain()
 				<-errc
 				return err
@@ -101,7 +103,7 @@ func Source[T frame.Frame](src stage.Source[T], f Fault) stage.Source[T] {
 }
 
 // Transform wraps t so the fault happens when frame K reaches it.
-func Transform[I, O frame.Frame](t stage.Transform[I, O], f Fault) stage.Transform[I, O] {
+func Transform[I, O any](t stage.Transform[I, O], f Fault) stage.Transform[I, O] {
 	return &transform[I, O]{stage.NameOf(t), func(ctx context.Context, in stage.In[I], out stage.Out[O]) error {
 		link := stage.NewLink[I](stage.LinkConfig{Capacity: 1})
 		errc := make(chan error, 1)
@@ -118,7 +120,9 @@ func Transform[I, O frame.Frame](t stage.Transform[I, O], f Fault) stage.Transfo
 			}
 			n++
 			if _, err := f.hit(n); err != nil {
-				v.Release()
+				if release := stage.OpsOf[I]().Release; release != nil {
+					release(v)
+				}
 				injected = err
 				break
 			}
@@ -135,7 +139,7 @@ func Transform[I, O frame.Frame](t stage.Transform[I, O], f Fault) stage.Transfo
 }
 
 // Sink wraps s so the fault happens when frame K reaches it.
-func Sink[T frame.Frame](s stage.Sink[T], f Fault) stage.Sink[T] {
+func Sink[T any](s stage.Sink[T], f Fault) stage.Sink[T] {
 	tr := Transform[T, T](stage.Pass[T](), f)
 	return &sink[T]{stage.NameOf(s), func(ctx context.Context, in stage.In[T]) error {
 		link := stage.NewLink[T](stage.LinkConfig{Capacity: 1})
@@ -151,7 +155,7 @@ func Sink[T frame.Frame](s stage.Sink[T], f Fault) stage.Sink[T] {
 }
 
 // The wrappers keep the wrapped stage's name for errors and metrics.
-type source[T frame.Frame] struct {
+type source[T any] struct {
 	name string
 	run  stage.SourceFunc[T]
 }
@@ -159,7 +163,7 @@ type source[T frame.Frame] struct {
 func (s *source[T]) Name() string                                    { return s.name }
 func (s *source[T]) Run(ctx context.Context, out stage.Out[T]) error { return s.run(ctx, out) }
 
-type transform[I, O frame.Frame] struct {
+type transform[I, O any] struct {
 	name string
 	run  stage.TransformFunc[I, O]
 }
@@ -169,7 +173,7 @@ func (t *transform[I, O]) Run(ctx context.Context, in stage.In[I], out stage.Out
 	return t.run(ctx, in, out)
 }
 
-type sink[T frame.Frame] struct {
+type sink[T any] struct {
 	name string
 	run  stage.SinkFunc[T]
 }
@@ -235,7 +239,7 @@ func FaultMatrix(t *testing.T, build Build, ks []int, limit time.Duration) {
 // stage at pos (0 for src, len(via)+1 for sink) wrapped to meet fault f,
 // and each stage named by names (one per stage, in order). It reports
 // false for a pos past the sink.
-func Linear[T frame.Frame](src stage.Source[T], via []stage.Transform[T, T], sink stage.Sink[T], names []string, pos int, f Fault) (*stream.Graph, string, bool) {
+func Linear[T any](src stage.Source[T], via []stage.Transform[T, T], sink stage.Sink[T], names []string, pos int, f Fault) (*stream.Graph, string, bool) {
 	via = append([]stage.Transform[T, T](nil), via...)
 	switch {
 	case pos == 0:
