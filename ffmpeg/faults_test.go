@@ -13,6 +13,7 @@ import (
 	"github.com/spinorml/streamer/stage"
 	"github.com/spinorml/streamer/stage/stagetest"
 	"github.com/spinorml/streamer/stream"
+	"github.com/spinorml/streamer/stream/streamtest"
 )
 
 // A graph mixing both backends — gst source → ffmpeg H264 encoder → gst
@@ -31,9 +32,9 @@ func TestMixedBackendFaultsAtEveryPosition(t *testing.T) {
 			dec,
 			&ffmpeg.Scaler{Width: 80, Height: 60},
 		}
-		return stagetest.Linear(src, via, stage.Sink[V](&stage.Null[V]{}), []string{"src", "encode", "decode", "scale", "sink"}, pos, f)
+		return streamtest.Linear(src, via, stage.Sink[V](&stage.Null[V]{}), []string{"src", "encode", "decode", "scale", "sink"}, pos, f)
 	}
-	stagetest.FaultMatrix(t, build, []int{10}, 2*time.Second)
+	streamtest.FaultMatrix(t, build, []int{10}, 2*time.Second)
 }
 
 // The same over an ffmpeg-only graph — demux → decode → scale → encode →
@@ -50,7 +51,7 @@ func TestFFmpegFaultsAtEveryPosition(t *testing.T) {
 			&ffmpeg.Scaler{Width: 160, Height: 120},
 			&ffmpeg.Encoder[V]{Format: frame.H264, Preset: "ultrafast", Tune: "zerolatency"},
 		}
-		return stagetest.Linear(src, via, stage.Sink[V](&stage.Null[V]{}), []string{"demux", "decode", "scale", "encode", "sink"}, pos, f)
+		return streamtest.Linear(src, via, stage.Sink[V](&stage.Null[V]{}), []string{"demux", "decode", "scale", "encode", "sink"}, pos, f)
 	}
-	stagetest.FaultMatrix(t, build, []int{1, 10}, 2*time.Second)
+	streamtest.FaultMatrix(t, build, []int{1, 10}, 2*time.Second)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/spinorml/streamer/stage"
 	"github.com/spinorml/streamer/stage/stagetest"
 	"github.com/spinorml/streamer/stream"
+	"github.com/spinorml/streamer/stream/streamtest"
 )
 
 // A gst-only graph — source → encoder → decoder → sink, with a tee to a
@@ -49,5 +50,5 @@ func TestGstFaultsAtEveryPosition(t *testing.T) {
 		stream.AddSink(g, "side", branches[1], side)
 		return g, names[pos], true
 	}
-	stagetest.FaultMatrix(t, build, []int{10}, 2*time.Second)
+	streamtest.FaultMatrix(t, build, []int{10}, 2*time.Second)
 }

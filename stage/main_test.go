@@ -10,6 +10,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/spinorml/streamer/frame"
+	"github.com/spinorml/streamer/frame/frametest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -29,15 +30,7 @@ const stageTimeout = 20 * time.Second
 
 // noLeaks fails the test if frame handles made during it are still alive
 // when it ends.
-func noLeaks(t *testing.T) {
-	t.Helper()
-	live := frame.Live()
-	t.Cleanup(func() {
-		if got := frame.Live(); got != live {
-			t.Errorf("frame.Live() = %d at the end, want %d: %d handles leaked", got, live, got-live)
-		}
-	})
-}
+func noLeaks(t *testing.T) { t.Helper(); frametest.NoLeaks(t) }
 
 // newLink returns a started link.
 func newLink[T frame.Frame](cfg LinkConfig) *Link[T] {

@@ -11,13 +11,14 @@ import (
 	"github.com/spinorml/streamer/stage"
 	"github.com/spinorml/streamer/stage/stagetest"
 	"github.com/spinorml/streamer/stream"
+	"github.com/spinorml/streamer/stream/streamtest"
 )
 
 // linear: pattern → map → pass → null.
 func linearGraph(pos int, f stagetest.Fault) (*stream.Graph, string, bool) {
 	src := pattern(0)
 	via := []stage.Transform[V, V]{stage.Map(func(_ context.Context, v V) (V, error) { return v, nil }), stage.Pass[V]()}
-	return stagetest.Linear[V](src, via, &stage.Null[V]{}, []string{"pattern", "map", "pass", "null"}, pos, f)
+	return streamtest.Linear[V](src, via, &stage.Null[V]{}, []string{"pattern", "map", "pass", "null"}, pos, f)
 }
 
 // fan: pattern → tee → (pass, pass#2) → merge → null.
@@ -50,8 +51,8 @@ func fanGraph(pos int, f stagetest.Fault) (*stream.Graph, string, bool) {
 // returns the injected error naming the stage (or context.Canceled),
 // promptly, with every frame released and no goroutine left (TestMain).
 func TestFaultsAtEveryPosition(t *testing.T) {
-	for name, build := range map[string]stagetest.Build{"linear": linearGraph, "tee-merge": fanGraph} {
-		t.Run(name, func(t *testing.T) { stagetest.FaultMatrix(t, build, []int{1, 5}, time.Second) })
+	for name, build := range map[string]streamtest.Build{"linear": linearGraph, "tee-merge": fanGraph} {
+		t.Run(name, func(t *testing.T) { streamtest.FaultMatrix(t, build, []int{1, 5}, time.Second) })
 	}
 }
 

@@ -1,40 +1,23 @@
 // Copyright © SpinorML Ltd., licensed under AGPL-3.0.
 
-// Package stagetest helps test stages and graphs of any backend, as
-// net/http/httptest does for handlers: a frame-leak check, and wrappers that
-// inject a failure or a cancel at a chosen frame into any stage.
+// Package stagetest helps test stages of any backend, as net/http/httptest
+// does for handlers: wrappers that inject a failure or a cancel at a chosen
+// frame into any stage. It does not depend on the graph runner: the fault
+// matrix over whole graphs is in stream/streamtest.
 package stagetest
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"sync/atomic"
 	"testing"
-	"time"
 
-	"github.com/spinorml/streamer/frame"
+	"github.com/spinorml/streamer/frame/frametest"
 	"github.com/spinorml/streamer/stage"
-	"github.com/spinorml/streamer/stream"
 )
 
-// NoLeaks fails t, when it ends, if frame handles made during it are still
-// alive (frame.Live is process-wide: do not run leak-checked tests in
-// parallel).
-func NoLeaks(t testing.TB) {
-	t.Helper()
-	live := frame.Live()
-	t.Cleanup(func() {
-		// A backend may free a wrapped buffer on its own thread just after
-		// its pipeline stops (GStreamer does): give it a moment.
-		for i := 0; i < 100 && frame.Live() != live; i++ {
-			time.Sleep(10 * time.Millisecond)
-		}
-		if got := frame.Live(); got != live {
-			t.Errorf("%d frame handles leaked", got-live)
-		}
-	})
-}
+// NoLeaks is frametest.NoLeaks, for the packages that already use stagetest.
+func NoLeaks(t testing.TB) { t.Helper(); frametest.NoLeaks(t) }
 
 // ErrInjected is the cause of every failure the wrappers inject.
 var ErrInjected = errors.New("stagetest: injected failure")
@@ -180,82 +163,3 @@ type sink[T any] struct {
 
 func (s *sink[T]) Name() string                                  { return s.name }
 func (s *sink[T]) Run(ctx context.Context, in stage.In[T]) error { return s.run(ctx, in) }
-
-// Build makes a graph with the fault f injected at position pos and returns
-// the graph, the name of the faulted stage, and false when pos is past the
-// last position.
-type Build func(pos int, f Fault) (g *stream.Graph, stage string, ok bool)
-
-// FaultMatrix runs the graph of build at every position, failing and
-// cancelling at each frame of ks, and checks that Run returns the injected
-// error as a *stream.StageError naming the stage (or context.Canceled),
-// within limit of the fault, with every frame released. It logs the number
-// of runs and the slowest return.
-func FaultMatrix(t *testing.T, build Build, ks []int, limit time.Duration) {
-	t.Helper()
-	var worst time.Duration
-	runs := 0
-	for pos := 0; ; pos++ {
-		if _, _, ok := build(pos, Fault{}); !ok {
-			break
-		}
-		for _, cancel := range []bool{false, true} {
-			for _, k := range ks {
-				t.Run(fmt.Sprintf("%d/cancel=%v/k=%d", pos, cancel, k), func(t *testing.T) {
-					NoLeaks(t)
-					ctx, stop := context.WithCancel(context.Background())
-					defer stop()
-					var hitAt atomic.Int64
-					f := Fault{K: k, OnHit: func() { hitAt.Store(time.Now().UnixNano()) }}
-					if cancel {
-						f.Cancel = stop
-					}
-					g, name, _ := build(pos, f)
-					err := g.Run(ctx)
-					if hitAt.Load() == 0 {
-						t.Fatalf("the fault never happened: %v", err)
-					}
-					took := time.Since(time.Unix(0, hitAt.Load()))
-					worst = max(worst, took)
-					runs++
-					if took > limit {
-						t.Errorf("Run returned %v after the fault", took)
-					}
-					var se *stream.StageError
-					if cancel && !errors.Is(err, context.Canceled) {
-						t.Errorf("cancelled: Run returned %v", err)
-					}
-					if !cancel && (!errors.As(err, &se) || se.Stage != name || !errors.Is(err, ErrInjected)) {
-						t.Errorf("failing %s: Run returned %v", name, err)
-					}
-				})
-			}
-		}
-	}
-	t.Logf("%d graph x position x fault runs; slowest return after a fault: %v", runs, worst)
-}
-
-// Linear builds the chain src → via... → sink for FaultMatrix, with the
-// stage at pos (0 for src, len(via)+1 for sink) wrapped to meet fault f,
-// and each stage named by names (one per stage, in order). It reports
-// false for a pos past the sink.
-func Linear[T any](src stage.Source[T], via []stage.Transform[T, T], sink stage.Sink[T], names []string, pos int, f Fault) (*stream.Graph, string, bool) {
-	via = append([]stage.Transform[T, T](nil), via...)
-	switch {
-	case pos == 0:
-		src = Source(src, f)
-	case pos <= len(via):
-		via[pos-1] = Transform(via[pos-1], f)
-	case pos == len(via)+1:
-		sink = Sink(sink, f)
-	default:
-		return nil, "", false
-	}
-	g := stream.New()
-	p := stream.AddSource(g, names[0], src)
-	for i, t := range via {
-		p = stream.AddTransform(g, names[i+1], p, t)
-	}
-	stream.AddSink(g, names[len(via)+1], p, sink)
-	return g, names[pos], true
-}

@@ -1,0 +1,31 @@
+// Copyright © SpinorML Ltd., licensed under AGPL-3.0.
+
+// Package frametest checks, in the tests of any package, that no frame
+// handle outlives a test. It depends on package frame alone, so the tests
+// of every package can use it, package stage's own included.
+package frametest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/spinorml/streamer/frame"
+)
+
+// NoLeaks fails t, when it ends, if frame handles made during it are still
+// alive (frame.Live is process-wide: do not run leak-checked tests in
+// parallel).
+func NoLeaks(t testing.TB) {
+	t.Helper()
+	live := frame.Live()
+	t.Cleanup(func() {
+		// A backend may free a wrapped buffer on its own thread just after
+		// its pipeline stops (GStreamer does): give it a moment.
+		for i := 0; i < 100 && frame.Live() != live; i++ {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if got := frame.Live(); got != live {
+			t.Errorf("%d frame handles leaked", got-live)
+		}
+	})
+}
