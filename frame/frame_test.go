@@ -226,7 +226,13 @@ func TestPoolAllocatesNothingWhenWarm(t *testing.T) {
 		v.Release()
 	})
 	// A GC during the run may empty the sync.Pool: allow a rare refill.
-	if allocs > 0.1 {
-		t.Fatalf("%.2f allocations per frame from a warm pool", allocs)
+	// Under -race, sync.Pool drops a quarter of its Puts on purpose: the
+	// bound is then that of a refill every time (one buffer, one handle).
+	limit := 0.1
+	if raceEnabled {
+		limit = 2
+	}
+	if allocs > limit {
+		t.Fatalf("%.2f allocations per frame from a warm pool (at most %v)", allocs, limit)
 	}
 }
