@@ -11,7 +11,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"time"
 
 	"github.com/asticode/go-astiav"
@@ -133,7 +132,7 @@ func (d *decoder[T]) open(c *frame.Codec) error {
 	if par := paramsOf(c); par != nil {
 		// A stream of an ffmpeg Demux or Encoder: its exact parameters.
 		ret := C.avcodec_parameters_to_context(d.c, par)
-		runtime.KeepAlive(c)
+		C.avcodec_parameters_free(&par)
 		if ret < 0 {
 			return fmt.Errorf("ffmpeg: decoder %s: codec parameters: %w", d.name, avErr(ret))
 		}

@@ -12,11 +12,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime"
-	"sync"
 	"time"
 	"unsafe"
-	"weak"
 
 	"github.com/asticode/go-astiav"
 
@@ -533,41 +530,10 @@ func codecOf(s *astiav.Stream, what string) (*frame.Codec, error) {
 	return c, nil
 }
 
-// FFmpeg's full codec parameters (pixel format, profile, colour, codecs
-// without a streamer Format such as mpeg4 or pcm_s32le, ...) travel with the
-// Codec descriptions this package makes: a Decoder or Mux given a frame of
-// an ffmpeg Demux or Encoder starts from an exact copy of them. The key is a
-// weak pointer, so the entry does not keep the description alive; a cleanup
-// (once per stream, never per frame) frees the copy once the description is
-// collected.
-var codecParams sync.Map // weak.Pointer[frame.Codec] -> *C.AVCodecParameters
-
-// rememberParams keeps par (taken over) for c.
-func rememberParams(c *frame.Codec, par *C.AVCodecParameters) {
-	k := weak.Make(c)
-	codecParams.Store(k, par)
-	runtime.AddCleanup(c, func(k weak.Pointer[frame.Codec]) {
-		if v, ok := codecParams.LoadAndDelete(k); ok {
-			p := v.(*C.AVCodecParameters)
-			C.avcodec_parameters_free(&p)
-		}
-	}, k)
-}
-
-// paramsOf returns the codec parameters remembered for c, or nil. They are
-// valid while c is reachable: callers keep c alive (runtime.KeepAlive) until
-// they have copied them.
-func paramsOf(c *frame.Codec) *C.AVCodecParameters {
-	if v, ok := codecParams.Load(weak.Make(c)); ok {
-		return v.(*C.AVCodecParameters)
-	}
-	return nil
-}
-
 // codecIDOf returns the FFmpeg codec ID of an encoded stream's description.
 func codecIDOf(c *frame.Codec) (astiav.CodecID, bool) {
-	if p := paramsOf(c); p != nil {
-		return astiav.CodecID(p.codec_id), true
+	if p, ok := c.Native.(*codecParams); ok {
+		return p.id, true
 	}
 	if id, ok := codecIDs[c.Format]; ok {
 		return id, true

@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"time"
 	"unsafe"
@@ -386,7 +385,7 @@ func (m *Mux) create(ctx context.Context, v, a *frame.Codec, vExtra []byte) (*ou
 		if par := paramsOf(c); par != nil {
 			// A stream of an ffmpeg Demux or Encoder: its exact parameters.
 			ret := C.avcodec_parameters_copy(cp, par)
-			runtime.KeepAlive(c)
+			C.avcodec_parameters_free(&par)
 			if ret < 0 {
 				return fail(fmt.Errorf("ffmpeg: mux %q: %s codec parameters: %w", m.URL, kind, avErr(ret)))
 			}

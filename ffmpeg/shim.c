@@ -212,3 +212,51 @@ int sm_codec_check_options_logged(const AVCodec *codec, AVDictionary **opts, cha
 	avcodec_free_context(&c);
 	return ret;
 }
+
+size_t sm_params_size(void) { return sizeof(AVCodecParameters); }
+
+int sm_params_map_size(const AVCodecParameters *p) {
+	if (p->ch_layout.order != AV_CHANNEL_ORDER_CUSTOM || p->ch_layout.u.map == NULL)
+		return 0;
+	return p->ch_layout.nb_channels * (int)sizeof(AVChannelCustom);
+}
+
+const void *sm_params_map(const AVCodecParameters *p) { return p->ch_layout.u.map; }
+
+AVCodecParameters *sm_params_restore(const void *raw, const uint8_t *extra, int extra_size, const void *map, int map_size) {
+	AVCodecParameters *p = avcodec_parameters_alloc();
+	if (p == NULL)
+		return NULL;
+	AVCodecParameters tmp;
+	memcpy(&tmp, raw, sizeof tmp);
+	// The pointers in the copy point at memory long freed: replace them.
+	tmp.extradata = NULL;
+	tmp.extradata_size = 0;
+	int custom = tmp.ch_layout.order == AV_CHANNEL_ORDER_CUSTOM;
+	if (custom)
+		tmp.ch_layout.u.map = NULL;
+	*p = tmp;
+	if (extra_size > 0) {
+		p->extradata = av_mallocz(extra_size + AV_INPUT_BUFFER_PADDING_SIZE);
+		if (p->extradata == NULL) {
+			avcodec_parameters_free(&p);
+			return NULL;
+		}
+		memcpy(p->extradata, extra, extra_size);
+		p->extradata_size = extra_size;
+	}
+	if (custom) {
+		int n = p->ch_layout.nb_channels;
+		if (map_size > 0) {
+			p->ch_layout.u.map = av_malloc(map_size);
+			if (p->ch_layout.u.map == NULL) {
+				avcodec_parameters_free(&p);
+				return NULL;
+			}
+			memcpy(p->ch_layout.u.map, map, map_size);
+		} else {
+			av_channel_layout_default(&p->ch_layout, n);
+		}
+	}
+	return p;
+}

@@ -81,3 +81,11 @@ int sm_codec_check_options_logged(const AVCodec *codec, AVDictionary **opts, cha
 // heap, which on the per-frame path is an allocation a frame.
 void sm_frame_free(AVFrame *f);
 void sm_packet_free(AVPacket *p);
+
+// Codec parameters kept in Go memory (see params.go): the struct's bytes
+// with its pointers' targets copied beside it, and a new AVCodecParameters
+// made from them.
+size_t sm_params_size(void);
+int sm_params_map_size(const AVCodecParameters *p);
+const void *sm_params_map(const AVCodecParameters *p);
+AVCodecParameters *sm_params_restore(const void *raw, const uint8_t *extra, int extra_size, const void *map, int map_size);

@@ -180,4 +180,8 @@ type Codec struct {
 	TimeBase      Rational // the stream's time base where the backend has one
 	BitRate       int64    // bits per second; 0 when unknown
 	Extradata     []byte   // SPS/PPS or avcC/hvcC, OpusHead, AudioSpecificConfig
+	// Native is the backend's own, more exact description of the stream
+	// where it has one (FFmpeg's codec parameters), in Go memory; other
+	// backends ignore it. Immutable, like the rest.
+	Native any
 }
