@@ -159,6 +159,9 @@ func runCore(args []string) error {
 		}
 		report(c.name, o, b, "ns/frame/hop", fmt.Sprintf(" (allocs/frame/hop: ours %.3f, baseline %.3f)", oa, ba))
 	}
+	if err := runLatency(pool, 20000); err != nil {
+		return err
+	}
 	if live := frame.Live(); live != 0 {
 		return fmt.Errorf("%d frame handles leaked", live)
 	}
