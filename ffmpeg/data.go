@@ -65,7 +65,7 @@ func videoData(f *C.AVFrame) (*FrameData, error) {
 	sizes := &d.sizes // in the pooled FrameData: a local passed to C would be a heap allocation a frame
 	n := int(C.sm_video_plane_sizes(f, &sizes[0]))
 	if n < 0 {
-		dataPool.Put(d)
+		dataPool.Put(d) // never handed out
 		return nil, fmt.Errorf("ffmpeg: plane sizes of a %s frame: %w", pixFmtName(f.format), astiav.Error(n))
 	}
 	d.frm = f
@@ -128,7 +128,9 @@ func (d *FrameData) Release() {
 		C.av_frame_free(&d.frm)
 	}
 	*d = FrameData{}
-	dataPool.Put(d)
+	if frame.ReuseHandles {
+		dataPool.Put(d)
+	}
 }
 
 // Location returns frame.FFmpeg.

@@ -156,7 +156,9 @@ func (d *BytesData) Release() {
 		d.free()
 	}
 	if d.pool != nil {
-		d.pool.free.Put(d)
+		if ReuseHandles {
+			d.pool.free.Put(d)
+		}
 	}
 }
 

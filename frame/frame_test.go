@@ -217,6 +217,9 @@ func TestZeroFramesAreSafe(t *testing.T) {
 }
 
 func TestPoolAllocatesNothingWhenWarm(t *testing.T) {
+	if !frame.ReuseHandles {
+		t.Skip("under -race released handles are not reused (see frame.ReuseHandles): nothing to measure")
+	}
 	p, _ := frame.NewVideoPool(frame.I420, 64, 64)
 	p.Get().Release()
 	allocs := testing.AllocsPerRun(100, func() {
@@ -226,13 +229,34 @@ func TestPoolAllocatesNothingWhenWarm(t *testing.T) {
 		v.Release()
 	})
 	// A GC during the run may empty the sync.Pool: allow a rare refill.
-	// Under -race, sync.Pool drops a quarter of its Puts on purpose: the
-	// bound is then that of a refill every time (one buffer, one handle).
-	limit := 0.1
-	if raceEnabled {
-		limit = 2
+	if allocs > 0.1 {
+		t.Fatalf("%.2f allocations per frame from a warm pool", allocs)
 	}
-	if allocs > limit {
-		t.Fatalf("%.2f allocations per frame from a warm pool (at most %v)", allocs, limit)
+}
+
+// panics reports whether fn panicked.
+func panics(fn func()) (panicked bool) {
+	defer func() { panicked = recover() != nil }()
+	fn()
+	return false
+}
+
+// A Release through a stale copy of a released frame is caught (under
+// -race, where handles are not reused) instead of touching another frame.
+func TestStaleReleaseIsCaught(t *testing.T) {
+	if frame.ReuseHandles {
+		t.Skip("handles are reused in builds without -race: the check runs under go test -race")
 	}
+	p, _ := frame.NewVideoPool(frame.I420, 16, 16)
+	v := p.Get()
+	stale := v
+	v.Release()
+	next := p.Get() // would have reused v's handle
+	if !panics(stale.Release) || !panics(stale.Retain) {
+		t.Error("a stale Release or Retain went through")
+	}
+	if next.Data == v.Data {
+		t.Error("a released handle was reused under -race")
+	}
+	next.Release()
 }

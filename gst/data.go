@@ -66,7 +66,9 @@ func (d *FrameData) Release() {
 	}
 	C.gst_buffer_unref(d.buf)
 	*d = FrameData{}
-	dataPool.Put(d)
+	if frame.ReuseHandles {
+		dataPool.Put(d)
+	}
 }
 
 // Location says where the buffer's memory lives.
