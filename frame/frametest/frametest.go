@@ -29,3 +29,28 @@ func NoLeaks(t testing.TB) {
 		}
 	})
 }
+
+// StaleIsCaught fails t unless a Release and a Retain through stale, a
+// copy of a frame already released, both panic: the check of
+// frame.ReuseHandles, which only builds under the race detector make. It
+// skips t in other builds.
+func StaleIsCaught(t testing.TB, stale interface {
+	Retain()
+	Release()
+}) {
+	t.Helper()
+	if frame.ReuseHandles {
+		t.Skip("handles are reused in builds without -race: the check runs under go test -race")
+	}
+	for name, fn := range map[string]func(){"Release": stale.Release, "Retain": stale.Retain} {
+		if !panics(fn) {
+			t.Errorf("a stale %s went through", name)
+		}
+	}
+}
+
+func panics(fn func()) (panicked bool) {
+	defer func() { panicked = recover() != nil }()
+	fn()
+	return false
+}
