@@ -97,6 +97,7 @@ func (r *RefCount) Init() {
 // Inc adds one owner. It panics if the handle was already freed.
 func (r *RefCount) Inc() {
 	if r.n.Add(1) <= 1 {
+		r.n.Add(-1) // leave a freed handle freed
 		panic("frame: Retain of a released Data")
 	}
 }

@@ -1,7 +1,0 @@
-// Copyright © SpinorML Ltd., licensed under AGPL-3.0.
-
-//go:build !race
-
-package stream_test
-
-const raceEnabled = false
