@@ -167,7 +167,7 @@ func (l *Link[T]) StopAt(p *StopPoint) {
 }
 
 // relayStop starts the graceful stop of l: from now on Send hands frames
-// to a relay goroutine, which reports each frame's End to the stop point,
+// to a relay goroutine, which reports each frame's end to the stop point,
 // forwards it, and makes Send report false for the frame that reaches the
 // stop time.
 //
@@ -250,6 +250,8 @@ func recvWaiting[T any](ch chan T) (T, bool) {
 	}
 }
 
+// Cancel makes Send report false and Recv report the end of stream, so the
+// stages on both ends wind down; queued frames are released by Drain.
 func (l *Link[T]) Cancel() {
 	l.cancel.Store(true)
 	l.stop.Store(true)
