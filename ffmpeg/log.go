@@ -9,6 +9,7 @@ import "C"
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"unsafe"
 
@@ -32,6 +33,17 @@ var logLevels = map[string]astiav.LogLevel{
 func init() {
 	C.sm_log_install()
 	astiav.SetLogLevel(astiav.LogLevelWarning)
+	quietSVT()
+}
+
+// quietSVT sets SVT-AV1's log level (it prints a banner per encoder on its
+// own) to warnings when the environment does not say otherwise. It runs
+// once, from init: setenv is not safe while C threads of running
+// pipelines read the environment.
+func quietSVT() {
+	if _, set := os.LookupEnv("SVT_LOG"); !set {
+		os.Setenv("SVT_LOG", svtLevels[2])
+	}
 }
 
 // SetLogLevel sets what FFmpeg's libraries print on standard error, process

@@ -194,6 +194,10 @@ func (m *demuxer) decode(ctx context.Context, fi *input, video stage.Out[frame.V
 	}
 	add("demux", func(ctx context.Context) error {
 		defer closeIn()
+		// This node's ctx also ends when a decoder fails: it, not only
+		// Run's, must interrupt a read blocked on a stalled input.
+		fi.intr.unwatch()
+		fi.intr.watch(ctx)
 		return m.d.run(ctx, fi, vo, ao)
 	}).Writes(edges...)
 	err := g.Run(ctx)

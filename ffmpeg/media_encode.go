@@ -5,7 +5,6 @@ package ffmpeg
 import (
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -238,15 +237,9 @@ func (x *encoding) av1Profile(p string) error {
 	return nil
 }
 
-// svtav1 maps e onto libsvtav1 (SVT-AV1). SVT-AV1 prints its own banner
-// unless the environment variable SVT_LOG says otherwise: when it is unset,
-// it is set to FFmpeg's log level (warnings by default).
+// svtav1 maps e onto libsvtav1 (SVT-AV1). Its log level is set once, in
+// init (see quietSVT).
 func (x *encoding) svtav1(e media.VideoEncoding) error {
-	if _, set := os.LookupEnv("SVT_LOG"); !set {
-		if l := ownLogLevel(svtLevels); l != "" {
-			os.Setenv("SVT_LOG", l)
-		}
-	}
 	q := strconv.Itoa(e.Quality)
 	switch e.Rate {
 	case media.CRF, media.CQP:

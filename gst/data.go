@@ -288,7 +288,10 @@ func planarAudioBuffer(ctx context.Context, f facts) (*C.GstBuffer, error) {
 	defer C.free(unsafe.Pointer(cf))
 	size := per * f.channels
 	base := uintptr(unsafe.Pointer(&planes[0][0]))
-	together := true
+	// One block, as a pool cuts planes from one allocation: the planes lie
+	// back to back and the first plane's capacity spans them all, so the
+	// one pinned pointer covers every byte C will read.
+	together := cap(planes[0]) >= size
 	for i := 1; i < len(planes) && together; i++ {
 		together = uintptr(unsafe.Pointer(&planes[i][0])) == base+uintptr(i*per)
 	}

@@ -446,6 +446,9 @@ func feed[T frame.Frame](ctx context.Context, p *pipeline, ps *pusher[T], in sta
 			first = false
 			if _, err := ps.setCaps(ps.facts(v)); err != nil {
 				v.Release()
+				// End this input's stream, so the muxer does not wait on
+				// it while the other input fills the pipeline.
+				ps.endOfStream()
 				ready.Done()
 				return err
 			}

@@ -51,7 +51,7 @@ void streamer_discover(const char *uri, GstClockTime timeout, streamer_discovery
 		const gchar **missing = gst_discoverer_info_get_missing_elements_installer_details(info);
 		if (missing != NULL && missing[0] != NULL)
 			out->missing = g_strjoinv("; ", (gchar **)missing);
-		g_free(missing);
+		// missing is the info's own array: freed with the info.
 		gst_discoverer_info_unref(info);
 	}
 	g_clear_error(&err);
