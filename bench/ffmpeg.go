@@ -3,24 +3,16 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
-
-	"github.com/spinorml/streamer/ffmpeg"
-	"github.com/spinorml/streamer/frame"
-	"github.com/spinorml/streamer/stage"
-	"github.com/spinorml/streamer/stream"
 )
 
 func init() {
 	suites["ffmpeg"] = suite{"FFmpeg stages (decode, transcode) vs the ffmpeg CLI at the same thread count", runFFmpeg}
-	suites["ffmpeg-child"] = suite{"(internal) one run of our side of an ffmpeg comparison", runFFmpegChild}
 }
 
 // runFFmpeg compares, each side a separate process timed by wall clock
@@ -45,15 +37,15 @@ func runFFmpeg(args []string) error {
 	if _, err := exec.LookPath("ffmpeg"); err != nil {
 		return fmt.Errorf("the ffmpeg CLI is the baseline and is not installed (apt-get install ffmpeg)")
 	}
-	self, err := os.Executable()
-	if err != nil {
-		return err
-	}
 	dir, err := os.MkdirTemp("", "bench-ffmpeg-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
+	child, err := buildChild(dir, "ffmpegchild")
+	if err != nil {
+		return err
+	}
 	mkInput := func(name string, secs int) (string, error) {
 		p := filepath.Join(dir, name)
 		out, err := exec.Command("ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30",
@@ -95,7 +87,7 @@ func runFFmpeg(args []string) error {
 		var oursT, baseT, oursRun, baseRun []float64
 		var copied int64
 		for range *runs {
-			t, _, out, err := timeProcess(self, append([]string{"ffmpeg-child"}, c.ours...)...)
+			t, _, out, err := timeProcess(child, c.ours...)
 			if err != nil {
 				return fmt.Errorf("%s: ours: %w\n%s", c.name, err, out)
 			}
@@ -125,39 +117,5 @@ func runFFmpeg(args []string) error {
 		report(c.name, o, b, "fps", fmt.Sprintf(" (without process start-up: ours %.1f fps, CLI -benchmark rtime %.1f fps, ratio %.2f; bytes copied per frame on ffmpeg hops: %d)",
 			f/median(oursRun), f/median(baseRun), median(baseRun)/median(oursRun), copied/int64(c.frames)))
 	}
-	return nil
-}
-
-// runFFmpegChild is our side of one comparison.
-func runFFmpegChild(args []string) error {
-	if len(args) != 3 {
-		return fmt.Errorf("usage: ffmpeg-child decode|transcode FILE THREADS")
-	}
-	threads, err := strconv.Atoi(args[2])
-	if err != nil {
-		return err
-	}
-	if err := ffmpeg.SetLogLevel("error"); err != nil {
-		return err
-	}
-	g := stream.New()
-	vp, _ := ffmpeg.AddDemux(g, "demux", &ffmpeg.Demux{URL: args[1]}, true, false, stream.Capacity(4))
-	p := stream.AddTransform(g, "decode", vp, &ffmpeg.Decoder[frame.Video]{Threads: threads}, stream.Capacity(2))
-	if args[0] == "transcode" {
-		p = stream.AddTransform(g, "encode", p, &ffmpeg.Encoder[frame.Video]{
-			Format: frame.H264, Preset: "ultrafast", Threads: threads}, stream.Capacity(4))
-	}
-	sink := &stage.Null[frame.Video]{}
-	stream.AddSink(g, "sink", p, sink)
-	copied := frame.CopiedBytes()
-	start := time.Now()
-	if err := g.Run(context.Background()); err != nil {
-		return err
-	}
-	run := time.Since(start)
-	if live := frame.Live(); live != 0 {
-		return fmt.Errorf("%d frame handles leaked", live)
-	}
-	fmt.Printf("copied=%d run=%.4f\n", frame.CopiedBytes()-copied, run.Seconds())
 	return nil
 }

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -12,20 +11,15 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"github.com/spinorml/streamer/frame"
-	"github.com/spinorml/streamer/gst"
-	"github.com/spinorml/streamer/stage"
-	"github.com/spinorml/streamer/stream"
 )
 
 func init() {
 	suites["gst"] = suite{"GStreamer stages vs gst-launch-1.0 doing the same work", runGst}
-	suites["gst-child"] = suite{"(internal) one run of our side of a gst comparison", runGstChild}
 }
 
 // The two sides of each comparison run as child processes, so each has its
-// own start-up, its own peak RSS, and the same wall-clock measure.
+// own start-up, its own peak RSS, and the same wall-clock measure; ours is
+// bench/gstchild, which encodes this same source.
 const gstSource = "videotestsrc num-buffers=%d pattern=ball ! video/x-raw,format=I420,width=1280,height=720,framerate=30/1"
 
 func runGst(args []string) error {
@@ -38,7 +32,12 @@ func runGst(args []string) error {
 	if _, err := exec.LookPath("gst-launch-1.0"); err != nil {
 		return fmt.Errorf("gst-launch-1.0 is the baseline and is not installed (apt-get install gstreamer1.0-tools)")
 	}
-	self, err := os.Executable()
+	dir, err := os.MkdirTemp("", "bench-gst-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	child, err := buildChild(dir, "gstchild")
 	if err != nil {
 		return err
 	}
@@ -59,7 +58,7 @@ func runGst(args []string) error {
 		var oursT, baseT, oursRSS, baseRSS []float64
 		var copied int64
 		for range *runs {
-			t, rss, out, err := timeProcess(self, append([]string{"gst-child"}, c.ours...)...)
+			t, rss, out, err := timeProcess(child, c.ours...)
 			if err != nil {
 				return fmt.Errorf("%s: ours: %w\n%s", c.name, err, out)
 			}
@@ -98,36 +97,4 @@ func timeProcess(name string, args ...string) (secs, rssMB float64, out string, 
 		rssMB = float64(ru.Maxrss) / 1024
 	}
 	return secs, rssMB, string(b), err
-}
-
-// runGstChild is our side of one comparison: a graph doing what the
-// gst-launch-1.0 baseline does, with the frames crossing into Go and back.
-func runGstChild(args []string) error {
-	if len(args) != 2 {
-		return fmt.Errorf("usage: gst-child passthrough|encode FRAMES")
-	}
-	n, err := strconv.Atoi(args[1])
-	if err != nil {
-		return err
-	}
-	src := gst.NewSource[frame.Video](fmt.Sprintf(gstSource, n))
-	var via []stage.Transform[frame.Video, frame.Video]
-	if args[0] == "encode" {
-		enc, err := gst.NewVideoEncoder(gst.EncoderConfig{Codec: frame.H264, Element: "x264enc", Preset: "veryfast"})
-		if err != nil {
-			return err
-		}
-		via = append(via, enc)
-	}
-	copied := frame.CopiedBytes()
-	sink := gst.NewSink[frame.Video]("fakesink")
-	g := stream.Connect(src, via, sink, stream.Capacity(2))
-	if err := g.Run(context.Background()); err != nil {
-		return err
-	}
-	if got := g.Metrics()[len(g.Metrics())-1].In; got != uint64(n) {
-		return fmt.Errorf("the sink got %d frames of %d", got, n)
-	}
-	fmt.Printf("copied=%d\n", frame.CopiedBytes()-copied)
-	return nil
 }
