@@ -64,6 +64,10 @@ type LinkStats struct {
 	Bytes     int64  // bytes waiting now, counted on links with a byte bound or a drop policy
 	Capacity  int    // the link's frame bound
 	Policy    Policy // what it does when full
+	// TapDropped counts frames that taps (previews, see Link.Tap) dropped
+	// because a newer frame came before their viewer took them; the link
+	// itself lost nothing.
+	TapDropped uint64
 }
 
 // Link is a typed, bounded queue of frames between two stages: one writer
@@ -96,6 +100,12 @@ type Link[T any] struct {
 	stopAt   *StopPoint // set before the run: a graceful stop ends this link
 	stopID   int
 	ops      Ops[T]
+
+	// taps are the Taps watching the link: nil (the usual case, one load
+	// per Recv) or a slice replaced whole when a tap comes or goes.
+	taps       atomic.Pointer[[]*Tap[T]]
+	tapMu      sync.Mutex
+	tapDropped atomic.Uint64
 
 	// The one counter written on every frame of a plain link, on its own
 	// cache line. Frames received are derived from it (sent, less queued,
@@ -282,6 +292,8 @@ func (l *Link[T]) Stats() LinkStats {
 		Queued:    len(l.ch),
 		Capacity:  l.cfg.Capacity,
 		Policy:    l.cfg.Policy,
+
+		TapDropped: l.tapDropped.Load(),
 	}
 	handed := s.Sent - uint64(s.Queued)
 	if l.managed {
@@ -386,6 +398,9 @@ func (in In[T]) Recv() (v T, ok bool) {
 	l := in.l
 	if !l.cancel.Load() {
 		v, ok = <-l.out
+		if l.taps.Load() != nil && ok {
+			l.offer(v)
+		}
 	}
 	return v, ok
 }

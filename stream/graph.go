@@ -116,8 +116,10 @@ func NewPipe[T any](g *Graph, opts ...LinkOption) *Pipe[T] {
 		o(&cfg)
 	}
 	l := stage.NewLink[T](cfg)
+	g.mu.Lock()
 	p := &pipe{id: len(g.pipes), kind: kindOf[T](), link: l}
 	g.pipes = append(g.pipes, p)
+	g.mu.Unlock()
 	return &Pipe[T]{p: p, link: l}
 }
 
@@ -134,6 +136,7 @@ type Node struct {
 	start  atomic.Int64 // ns since epoch; 0 before start
 	end    atomic.Int64
 	failed atomic.Bool
+	cause  error         // why it failed: written before failed is set, read after
 	done   chan struct{} // closed when the node has ended, in Run
 }
 
@@ -421,6 +424,7 @@ func (n *Node) exec(ctx context.Context, cancel context.CancelCauseFunc, first *
 	if failed && errors.As(err, &drainFirst) {
 		// An error about the input data: end the streams as at their
 		// end, let downstream deliver what it holds, report it after.
+		n.cause = drainFirst.Err
 		n.failed.Store(true)
 		first.set(&StageError{Stage: n.name, Err: drainFirst.Err})
 		afterDrain(n, err)
@@ -440,6 +444,7 @@ func (n *Node) exec(ctx context.Context, cancel context.CancelCauseFunc, first *
 	if !failed {
 		return nil
 	}
+	n.cause = err
 	n.failed.Store(true)
 	return stageErr
 }

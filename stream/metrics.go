@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/spinorml/streamer/stage"
 )
 
 // State is where a node is in its life.
@@ -36,6 +38,9 @@ type Metrics struct {
 	FPS       float64       // frames per second since it started: Out, or In for sinks
 	Latency   time.Duration // estimated wait in its input pipes: Queued over the input rate
 	Elapsed   time.Duration // time since it started, or that it ran
+	// Err is why the stage failed (the cause, without the StageError
+	// around it); nil unless State is Failed.
+	Err error
 }
 
 // Metrics returns a snapshot of every stage, in the order they were added.
@@ -54,7 +59,7 @@ func (g *Graph) Metrics() []Metrics {
 		case end == 0:
 			m.State, end = Running, now()
 		case n.failed.Load():
-			m.State = Failed
+			m.State, m.Err = Failed, n.cause
 		default:
 			m.State = Done
 		}
@@ -95,22 +100,66 @@ func (m Metrics) String() string {
 		m.Stage, m.State, m.In, m.Out, m.Dropped, m.Queued, m.FPS, m.Latency.Round(time.Microsecond))
 }
 
+// LinkMetrics is a snapshot of one pipe's counters, with the stages at
+// its ends.
+type LinkMetrics struct {
+	ID       int    // the pipe's number in its graph, in the order pipes were made (see TapPipe)
+	From, To string // the stages writing and reading it; "" when it has none
+	Kind     string // "video", "audio", or the item type ("Detection")
+	stage.LinkStats
+}
+
+// Links returns a snapshot of every pipe, in the order they were made. It
+// is safe to call while the graph runs.
+func (g *Graph) Links() []LinkMetrics {
+	g.mu.Lock()
+	pipes := append([]*pipe(nil), g.pipes...)
+	g.mu.Unlock()
+	ls := make([]LinkMetrics, len(pipes))
+	for i, p := range pipes {
+		ls[i] = LinkMetrics{ID: p.id, Kind: p.kind, LinkStats: p.link.Stats()}
+		if p.writer != nil {
+			ls[i].From = p.writer.name
+		}
+		if p.reader != nil {
+			ls[i].To = p.reader.name
+		}
+	}
+	return ls
+}
+
+// stateColors fill a stage's box in Dot by its state.
+var stateColors = [...]string{Waiting: "white", Running: "palegreen", Done: "lightgrey", Failed: "salmon"}
+
 // Dot renders the graph for Graphviz (dot -Tsvg), with each stage's state
-// and counters and each pipe's type, bounds and traffic at this moment.
+// and counters and each pipe's type, bounds and traffic at this moment. A
+// failed stage is drawn red with its error (cut to 200 characters). Nodes
+// have the SVG ids stage-N (N: the order stages were added) and edges
+// link-N (N: the pipe's ID), for pages that style or update the drawing.
+// Labels are in Courier, a font whose widths Graphviz knows without a font
+// library, so that they fit their boxes when a browser draws the SVG.
 func (g *Graph) Dot() string {
 	var b strings.Builder
-	b.WriteString("digraph stream {\n  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];\n")
+	b.WriteString("digraph stream {\n  rankdir=LR;\n  node [shape=box, style=filled, fontname=\"Courier\"];\n  edge [fontname=\"Courier\", fontsize=10];\n")
 	ms := g.Metrics()
 	ids := map[*Node]int{}
 	g.mu.Lock()
 	for i, n := range g.nodes {
 		ids[n] = i
 	}
+	pipes := append([]*pipe(nil), g.pipes...)
 	g.mu.Unlock()
 	for i, m := range ms {
-		fmt.Fprintf(&b, "  n%d [label=%q];\n", i, fmt.Sprintf("%s\n%v, %.1f fps\nin %d, out %d", m.Stage, m.State, m.FPS, m.In, m.Out))
+		label := fmt.Sprintf("%s\n%v, %.1f fps\nin %d, out %d", m.Stage, m.State, m.FPS, m.In, m.Out)
+		if m.Dropped > 0 {
+			label += fmt.Sprintf(", dropped %d", m.Dropped)
+		}
+		if m.Err != nil {
+			label += "\n" + wrap(m.Err.Error(), 200, 48)
+		}
+		fmt.Fprintf(&b, "  n%d [id=\"stage-%d\", fillcolor=%s, label=%q];\n", i, i, stateColors[m.State], label)
 	}
-	for _, p := range g.pipes {
+	for _, p := range pipes {
 		if p.writer == nil || p.reader == nil {
 			continue
 		}
@@ -122,8 +171,29 @@ func (g *Graph) Dot() string {
 		if s.Queued > 0 {
 			label += fmt.Sprintf(", queued %d", s.Queued)
 		}
-		fmt.Fprintf(&b, "  n%d -> n%d [label=%q];\n", ids[p.writer], ids[p.reader], label)
+		fmt.Fprintf(&b, "  n%d -> n%d [id=\"link-%d\", label=%q];\n", ids[p.writer], ids[p.reader], p.id, label)
 	}
 	b.WriteString("}\n")
+	return b.String()
+}
+
+// wrap cuts s to limit runes (with an ellipsis) and breaks it into lines
+// of about width runes at spaces, for a Dot label.
+func wrap(s string, limit, width int) string {
+	r := []rune(strings.Join(strings.Fields(s), " "))
+	if len(r) > limit {
+		r = append(r[:limit-1], '…')
+	}
+	var b strings.Builder
+	col := 0
+	for _, c := range r {
+		if c == ' ' && col >= width {
+			b.WriteByte('\n')
+			col = 0
+			continue
+		}
+		b.WriteRune(c)
+		col++
+	}
 	return b.String()
 }

@@ -18,7 +18,9 @@
 // Ctrl-C stops gracefully, as ffmpeg's does: the sources stop at one media
 // time, the encoders flush and the muxer finishes the file, which holds
 // every frame made; a second Ctrl-C cancels at once. The summary says how
-// many frames of each stream the muxer wrote.
+// many frames of each stream the muxer wrote. -http ADDR serves a live page
+// of the running graph (package stream/live) on ADDR, 127.0.0.1 unless a
+// host is given, and prints its URL.
 package main
 
 import (
@@ -65,6 +67,7 @@ func run(args []string, stderr io.Writer) error {
 	bitrate := fs.Int64("bitrate", 0, "video bit rate in bits per second, CBR (default: the encoder's rate control)")
 	preset := fs.String("preset", "fast", "speed/quality: fastest, fast, balanced, slow, best, or default")
 	backend := fs.String("backend", "", "backend to prefer: gst or ffmpeg (default: hardware, then software)")
+	httpAddr := fs.String("http", "", cli.HTTPUsage)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -130,6 +133,10 @@ func run(args []string, stderr io.Writer) error {
 		audio = stream.AddTransform(g, "audio-encoder", stream.AddSource(g, "sine", tone), aenc)
 	}
 	media.AddOutput(g, "output", mux, encoded, audio)
+	stopLive, err := cli.ServeLive(g, *httpAddr, "encode → "+*out, stderr)
+	if err != nil {
+		return err
+	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -139,6 +146,7 @@ func run(args []string, stderr io.Writer) error {
 	start := time.Now()
 	err = g.Run(ctx)
 	stopProgress()
+	stopLive()
 	enc := cli.Stage(g, "video-encoder")
 	fmt.Fprintf(stderr, "encode: wrote %s of %dx%d through %s into %s in %v (%.1f fps)\n",
 		cli.Written(encoded, audio), w, h, stage.NameOf(venc), *out, time.Since(start).Round(time.Millisecond), enc.FPS)

@@ -10,7 +10,9 @@
 //
 // -fps takes an integer or a fraction (30000/1001). -frames 0 runs until
 // interrupted; with -live the frames come at their real rate, like a camera.
-// -o - writes to standard output. While it runs on a terminal, a progress
+// -o - writes to standard output. -http ADDR serves a live page of the
+// running graph (package stream/live) on ADDR, 127.0.0.1 unless a host is
+// given, and prints its URL on standard error. While it runs on a terminal, a progress
 // line on standard error shows the frames written and the rate; a summary
 // line always ends the run. Ctrl-C stops it cleanly: the frames written so
 // far stay a valid Y4M file, and it exits with status 130.
@@ -46,6 +48,7 @@ type config struct {
 	fps           frame.Rational
 	out           string
 	live          bool
+	http          string // the live page's address; "" for none
 }
 
 // errPrinted is a flag error the flag package has already printed.
@@ -60,8 +63,9 @@ func parseFlags(args []string) (config, error) {
 	fps := fs.String("fps", "30", "frame rate: an integer or N/D such as 30000/1001")
 	fs.StringVar(&c.out, "o", "", "output Y4M file (required); - for standard output")
 	fs.BoolVar(&c.live, "live", false, "send frames at their real rate, like a camera")
+	fs.StringVar(&c.http, "http", "", cli.HTTPUsage)
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: pattern -o out.y4m [-frames N] [-size WxH] [-fps F] [-live]")
+		fmt.Fprintln(fs.Output(), "usage: pattern -o out.y4m [-frames N] [-size WxH] [-fps F] [-live] [-http ADDR]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -130,12 +134,21 @@ func run(args []string) int {
 	sink := stage.NewY4MWriter(w)
 	sink.FPS = c.fps
 	g := stream.Connect(src, stream.Via(count), sink)
+	stopLive, err := cli.ServeLive(g, c.http, "pattern → "+c.out, os.Stderr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "pattern:", err)
+		if file != nil {
+			file.Close()
+		}
+		return 1
+	}
 
 	stopProgress := cli.Progress(g, "y4m-writer", c.frames)
 	start := time.Now()
 	err = g.Run(ctx)
 	elapsed := time.Since(start)
 	stopProgress()
+	stopLive() // a watched preview holds a frame until then
 	if file != nil {
 		if cerr := file.Close(); cerr != nil && err == nil {
 			err = fmt.Errorf("close %s: %w", c.out, cerr)

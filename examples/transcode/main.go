@@ -55,6 +55,7 @@ type config struct {
 	scale              media.Scaling
 	realtime           bool
 	prefer             []string
+	http               string // the live page's address; "" for none
 }
 
 var errPrinted = errors.New("bad flags")
@@ -78,6 +79,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	size := fs.String("size", "", "scale the video to WxH")
 	fs.BoolVar(&c.realtime, "re", false, "read the input at its real rate")
 	backend := fs.String("backend", "", "backend to prefer: gst, ffmpeg or y4m (default: hardware, then software)")
+	fs.StringVar(&c.http, "http", "", cli.HTTPUsage)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: transcode -i IN -o OUT [-vcodec h264] [-acodec aac] [flags]")
 		fs.PrintDefaults()
@@ -153,6 +155,11 @@ func run(args []string, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "transcode:", err)
 		return 1
 	}
+	stopLive, err := cli.ServeLive(g, c.http, "transcode "+c.in, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "transcode:", err)
+		return 1
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	release := stream.StopOnSignal(g, cancel, cli.ReportSignal("transcode"))
@@ -163,6 +170,7 @@ func run(args []string, stderr io.Writer) int {
 	err = g.Run(ctx)
 	elapsed := time.Since(start)
 	stopProgress()
+	stopLive() // a watched preview holds a frame until then
 
 	what := fmt.Sprintf("%s from %s to %s in %v", cli.Written(out.video, out.audio), c.in, c.out, elapsed.Round(time.Millisecond))
 	switch {
