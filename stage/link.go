@@ -89,20 +89,23 @@ type Link[T any] struct {
 	stop    atomic.Bool // reader gone, run cancelled or stop point reached: Send reports false
 	cancel  atomic.Bool // run cancelled: Recv reports the end of stream
 	started atomic.Bool
-	// w is where Send sends: &ch, or, once a graceful stop begins, a relay
-	// that watches each frame's End (see StopAt). Swapping the channel
-	// keeps the watching off Send, which stays one channel operation and
-	// two atomics, small enough to inline.
+	// w is where Send sends: &ch, or, once a graceful stop begins or a
+	// tap watches the link, a relay goroutine that judges each frame's End
+	// (see StopAt) and offers it to the taps (see Tap) before handing it
+	// on. Swapping the channel keeps that work off Send and Recv, which
+	// stay one channel operation and an atomic or two, small enough to
+	// inline: a link nobody stops or watches pays nothing for either.
 	w        atomic.Pointer[chan T]
 	wmu      sync.Mutex // guards the swap against CloseSend
 	closed   bool
 	relaying bool
-	stopAt   *StopPoint // set before the run: a graceful stop ends this link
+	judging  atomic.Bool // the relay judges frames against stopAt
+	stopAt   *StopPoint  // set before the run: a graceful stop ends this link
 	stopID   int
 	ops      Ops[T]
 
-	// taps are the Taps watching the link: nil (the usual case, one load
-	// per Recv) or a slice replaced whole when a tap comes or goes.
+	// taps are the Taps watching the link: nil or a slice replaced whole
+	// when a tap comes or goes; read by the relay.
 	taps       atomic.Pointer[[]*Tap[T]]
 	tapMu      sync.Mutex
 	tapDropped atomic.Uint64
@@ -176,10 +179,36 @@ func (l *Link[T]) StopAt(p *StopPoint) {
 	p.watch(l.relayStop)
 }
 
-// relayStop starts the graceful stop of l: from now on Send hands frames
-// to a relay goroutine, which reports each frame's end to the stop point,
-// forwards it, and makes Send report false for the frame that reaches the
-// stop time.
+// relayStop starts the graceful stop of l: from now on the relay (see
+// startRelay) reports each frame's end to the stop point, forwards it,
+// and makes Send report false for the frame that reaches the stop time.
+func (l *Link[T]) relayStop() {
+	l.wmu.Lock()
+	defer l.wmu.Unlock()
+	if l.startRelay() {
+		l.judging.Store(true)
+	}
+}
+
+// startRelay makes Send hand frames to a relay goroutine, once; it
+// reports false when the link is already closed. The relay ends, closing
+// ch, after CloseSend, when it has handed on the rest. Call it with wmu
+// held.
+func (l *Link[T]) startRelay() bool {
+	if l.closed {
+		return false
+	}
+	if !l.relaying {
+		l.relaying = true
+		relay := make(chan T)
+		l.w.Store(&relay)
+		go l.relay(relay)
+	}
+	return true
+}
+
+// relay hands on the frames Send gives it: each is first offered to the
+// taps and, during a graceful stop, judged against the stop time.
 //
 // Send reads its verdict just after its frame is taken, so the relay
 // decides one frame ahead: when the frame after this one is due to reach
@@ -190,59 +219,59 @@ func (l *Link[T]) StopAt(p *StopPoint) {
 // (the first frame) or when the guess fails, the verdict comes after the
 // frame that reaches the stop time, and one more frame may go: so each
 // source ends within one frame after the stop time.
-func (l *Link[T]) relayStop() {
-	l.wmu.Lock()
-	defer l.wmu.Unlock()
-	if l.closed || l.relaying {
-		return
-	}
-	l.relaying = true
-	relay := make(chan T)
-	l.w.Store(&relay)
-	go func() {
-		defer close(l.ch)
-		sp, id := l.stopAt, l.stopID
-		var prev, step time.Duration
-		havePrev, far := false, false
-		for {
-			// Far from the stop time no verdict is due: take frames as they
-			// come; near it, only from a waiting sender (see above).
-			var v T
-			var ok bool
-			if far {
-				v, ok = <-relay
-			} else {
-				v, ok = recvWaiting(relay)
-			}
-			if !ok {
-				return
-			}
-			var start, end time.Duration
-			if l.ops.Span != nil {
-				start, end = l.ops.Span(v)
-			}
-			last := sp.report(id, end)
-			if !last && !sp.isFixed() {
-				last = sp.wait(end)
-			}
-			if last {
-				l.stop.Store(true)
-			}
-			l.ch <- v
-			// The next frame's end: this one's plus its duration, or
-			// plus the spacing of the last two when it has none.
-			step = end - start
-			if step <= 0 && havePrev {
-				step = end - prev
-			}
-			far = step > 0 && !sp.reached(end+3*step)
-			if !last && step > 0 && sp.reached(end+step) {
-				time.Sleep(relayPoll) // the sender reads its verdict for v
-				l.stop.Store(true)    // the next frame is the last
-			}
-			prev, havePrev = end, true
+func (l *Link[T]) relay(relay chan T) {
+	defer close(l.ch)
+	var prev, step time.Duration
+	havePrev, far := false, false
+	for {
+		// Far from the stop time no verdict is due: take frames as they
+		// come; near it, only from a waiting sender (see above).
+		judging := l.judging.Load()
+		var v T
+		var ok bool
+		if far || !judging {
+			v, ok = <-relay
+		} else {
+			v, ok = recvWaiting(relay)
 		}
-	}()
+		if !ok {
+			return
+		}
+		if l.taps.Load() != nil {
+			l.offer(v)
+		}
+		if !judging {
+			l.ch <- v
+			continue
+		}
+		// stopAt is read only once judging: relayStop sets judging after
+		// StopAt wrote it, and a tap may start the relay before either.
+		sp, id := l.stopAt, l.stopID
+		var start, end time.Duration
+		if l.ops.Span != nil {
+			start, end = l.ops.Span(v)
+		}
+		last := sp.report(id, end)
+		if !last && !sp.isFixed() {
+			last = sp.wait(end)
+		}
+		if last {
+			l.stop.Store(true)
+		}
+		l.ch <- v
+		// The next frame's end: this one's plus its duration, or
+		// plus the spacing of the last two when it has none.
+		step = end - start
+		if step <= 0 && havePrev {
+			step = end - prev
+		}
+		far = step > 0 && !sp.reached(end+3*step)
+		if !last && step > 0 && sp.reached(end+step) {
+			time.Sleep(relayPoll) // the sender reads its verdict for v
+			l.stop.Store(true)    // the next frame is the last
+		}
+		prev, havePrev = end, true
+	}
 }
 
 // relayPoll is how often a stopping link's relay looks for a waiting sender.
@@ -398,9 +427,6 @@ func (in In[T]) Recv() (v T, ok bool) {
 	l := in.l
 	if !l.cancel.Load() {
 		v, ok = <-l.out
-		if l.taps.Load() != nil && ok {
-			l.offer(v)
-		}
 	}
 	return v, ok
 }

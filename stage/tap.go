@@ -10,16 +10,18 @@ import (
 	"sync/atomic"
 )
 
-// Tap is a view of the items a link delivers, for a live preview or a
-// probe. Each item the link's reader receives is also offered to the tap,
+// Tap is a view of the items a link carries, for a live preview or a
+// probe. Each item sent on the link is also offered to the tap,
 // which keeps only the newest: it holds its own reference (Retain, for
 // owned types) and, when a newer item arrives before Next took the last
 // one, drops and releases the older one, counting it. Offering never
 // waits, so a slow viewer never slows the link.
 //
-// A tap sees items as the reader receives them; items released unread
-// (after a cancel, or drained behind a reader that returned) are not
-// offered. An item handed out by Next may still be in use downstream:
+// The first tap of a link puts a relay goroutine between its writer and
+// its queue (as a graceful stop does): from then on each item makes one
+// more goroutine hop, and a link nobody watches pays nothing. The relay
+// ends when the writer closes the link, so tap a link of a graph that
+// runs. Items a drop policy discards are offered too. An item handed out by Next may still be in use downstream:
 // read it, never write to it.
 type Tap[T any] struct {
 	l     *Link[T]
@@ -38,6 +40,9 @@ type Tap[T any] struct {
 // safe while the link is in use.
 func (l *Link[T]) Tap() *Tap[T] {
 	t := &Tap[T]{l: l, ready: make(chan struct{}, 1)}
+	l.wmu.Lock()
+	l.startRelay()
+	l.wmu.Unlock()
 	l.tapMu.Lock()
 	defer l.tapMu.Unlock()
 	var taps []*Tap[T]
@@ -49,10 +54,7 @@ func (l *Link[T]) Tap() *Tap[T] {
 	return t
 }
 
-// offer gives v, just received by the link's reader, to every tap. It is
-// kept out of Recv so that a link without taps pays one pointer load.
-//
-//go:noinline
+// offer gives v, just sent on the link, to every tap; the relay calls it.
 func (l *Link[T]) offer(v T) {
 	p := l.taps.Load()
 	if p == nil {

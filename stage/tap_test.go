@@ -118,6 +118,7 @@ func TestTapCarriesItemsThatAreNotFrames(t *testing.T) {
 	if n := live.Load(); n != 0 {
 		t.Fatalf("%d references live after Close", n)
 	}
+	l.CloseSend() // ends the relay the tap started
 
 	p := NewLink[int](LinkConfig{})
 	ptap := p.Tap()
@@ -127,6 +128,7 @@ func TestTapCarriesItemsThatAreNotFrames(t *testing.T) {
 	if v, err := ptap.Next(context.Background()); v != 42 || err != nil {
 		t.Fatalf("plain tap Next = %d, %v", v, err)
 	}
+	p.CloseSend()
 }
 
 // Taps come and go while frames flow, under the race detector; every
