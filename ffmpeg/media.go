@@ -96,12 +96,14 @@ func newMediaResampler(r media.Resampling) (stage.Transform[frame.Audio, frame.A
 // here: it holds raw frames, and Mux writes encoded ones.
 var muxerNames = map[string]string{
 	"mp4": "mp4", "mov": "mov", "matroska": "matroska", "webm": "webm", "mpegts": "mpegts", "flv": "flv",
+	"rtsp": "rtsp", "hls": "hls",
 }
 
 // createOutput returns the Mux writing out, in the FFmpeg muxer of its
 // container. A container without an FFmpeg muxer here (y4m), a muxer this
 // FFmpeg lacks or a codec that muxer says it cannot hold is refused now
-// (a muxer that cannot tell, as mpegts, is trusted).
+// (a muxer that cannot tell, as mpegts, is trusted). Network outputs and
+// HLS get their protocol's settings (see liveOutput).
 func createOutput(out media.Output) (media.Muxer, error) {
 	c, err := media.ContainerOf(out)
 	if err != nil {
@@ -122,5 +124,9 @@ func createOutput(out media.Output) (media.Muxer, error) {
 			return nil, media.Unsupported("ffmpeg: write %s: FFmpeg's %s muxer does not take %v", out.URL, name, f)
 		}
 	}
-	return &Mux{URL: out.URL, Format: name}, nil
+	m := &Mux{URL: out.URL, Format: name}
+	if err := liveOutput(m, out, c); err != nil {
+		return nil, err
+	}
+	return m, nil
 }

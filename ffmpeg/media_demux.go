@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"github.com/asticode/go-astiav"
 
@@ -51,7 +52,8 @@ func (h *heldInput) close() {
 }
 
 // openInput opens and probes in now: a missing file fails here (errors.Is
-// fs.ErrNotExist), as does an input with nothing to send. Streams are the
+// fs.ErrNotExist), as does an input with nothing to send, and a network
+// input that sends nothing for its stall timeout (media.ErrTimeout). Streams are the
 // first video and the first audio stream, less those left out; without
 // Decode, a stream whose codec streamer has no Format for is left out too
 // (it could not be described to the stages after).
@@ -67,10 +69,36 @@ func openInput(in media.Input) (media.Demuxer, error) {
 			d.Options["framerate"] = fmt.Sprintf("%d/%d", in.FPS.Num, in.FPS.Den)
 		}
 	}
-	fi, err := d.open(context.Background())
+	liveInput(d, in)
+	ctx := context.Background()
+	limit := openLimit(in)
+	if limit > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, limit)
+		defer cancel()
+	}
+	fi, err := d.open(ctx)
+	if err == nil && ctx.Err() != nil {
+		// The deadline interrupted the probe after it had enough to
+		// return: a read cut mid-message leaves the input unusable.
+		fi.close()
+		err = ctx.Err()
+	}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return nil, fmt.Errorf("ffmpeg: open %s: no streams found within %v: %w", in.URL, limit, media.ErrTimeout)
+	case errors.Is(err, syscall.ETIMEDOUT):
+		// The protocol's own timeout (SRT's connect, a socket's).
+		return nil, fmt.Errorf("%w (%w)", err, media.ErrTimeout)
+	case errors.Is(err, astiav.ErrProtocolNotFound):
+		// A scheme this FFmpeg does not read (whep://): another backend's.
+		return nil, media.Unsupported("ffmpeg: open %s: %v", in.URL, err)
+	}
 	if err != nil {
 		return nil, err
 	}
+	// The open's deadline must not interrupt the held input's first reads.
+	fi.intr.unwatch()
 	s, err := streamsOf(fi.fc, in)
 	if err != nil {
 		fi.close()

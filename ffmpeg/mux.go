@@ -50,6 +50,15 @@ type Mux struct {
 	// MaxWait bounds the frames held while waiting for the first frame of
 	// the other input (default 512); beyond it Run fails naming the input.
 	MaxWait int
+	// IOOptions are protocol options (av_dict) for opening URL, e.g.
+	// {"rw_timeout": "10000000"}; muxers that open their own connections
+	// (rtsp) take theirs in Options.
+	IOOptions map[string]string
+	// Pace holds each packet until its DTS in wall-clock time from the
+	// first, as a live network output must be sent: a file transcoded to
+	// rtmp:// goes out at the speed of playback, not of the disk. Live
+	// sources already come at that pace, and are not delayed.
+	Pace bool
 }
 
 // Name returns "ffmpeg-mux".
@@ -246,6 +255,7 @@ func (m *Mux) Run(ctx context.Context, video stage.In[frame.Video], audio stage.
 			s.tb = rat(s.st.TimeBase())
 		}
 	}
+	var pace stage.Pacer
 	write := func(it muxItem) error {
 		defer it.release()
 		var s *muxStream
@@ -256,6 +266,9 @@ func (m *Mux) Run(ctx context.Context, video stage.In[frame.Video], audio stage.
 			s, data, pts, dts, dur, key = out.streams[1], it.a.Data, it.a.PTS, it.a.DTS, it.a.Duration, it.a.Keyframe
 		} else {
 			s, data, pts, dts, dur, key = out.streams[0], it.v.Data, it.v.PTS, it.v.DTS, it.v.Duration, it.v.Keyframe
+		}
+		if m.Pace && !pace.Wait(ctx, dts) {
+			return ctx.Err()
 		}
 		pkt, err := packetOf(ctx, data)
 		if err != nil {
@@ -435,11 +448,8 @@ func (m *Mux) create(ctx context.Context, v, a *frame.Codec, vExtra []byte) (*ou
 		o.streams[i] = &muxStream{st: st, index: st.Index(), lastDTS: noPTS, kind: kind}
 	}
 	if !fc.OutputFormat().Flags().Has(astiav.IOFormatFlagNofile) {
-		cu := C.CString(m.URL)
-		ret := C.sm_open_output(fmtCtx(fc), cu)
-		C.free(unsafe.Pointer(cu))
-		if ret < 0 {
-			return fail(fmt.Errorf("ffmpeg: mux: open %q: %w", m.URL, osError(avErr(ret))))
+		if err := openOutput(fmtCtx(fc), m.URL, m.IOOptions); err != nil {
+			return fail(fmt.Errorf("ffmpeg: mux: open %q: %w", m.URL, osError(err)))
 		}
 		o.opened = true
 	}

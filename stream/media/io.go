@@ -8,6 +8,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spinorml/streamer/frame"
 	"github.com/spinorml/streamer/stage"
@@ -31,6 +32,52 @@ type Input struct {
 	NoVideo, NoAudio bool
 	// Realtime paces the output to the timestamps, as ffmpeg -re does.
 	Realtime bool
+
+	// The fields below are for live inputs (network URLs: see IsNetwork).
+
+	// Transport is RTSP's transport, TransportTCP or TransportUDP; empty
+	// leaves the backend's choice (FFmpeg tries UDP, then TCP).
+	Transport Transport
+	// Timeout bounds how long the input may send nothing: opening it
+	// (connect and probe: a backend allows the time its probe reads on
+	// top), the first frame of each (re)connection (within twice Timeout),
+	// and any gap between frames after. A source that stalls longer fails
+	// (or, with Reconnect, is reopened) with an error wrapping ErrTimeout
+	// that names the URL. 0 takes DefaultTimeout for network URLs and no
+	// bound for files and devices; a negative Timeout is no bound.
+	Timeout time.Duration
+	// Reconnect, when set, reopens a network input that fails, stalls or
+	// ends, with backoff, and shifts the timestamps after the gap so that
+	// they go on increasing (see Backoff). nil: the first failure ends Run.
+	Reconnect *Backoff
+	// OnEvent, when set, is called with each reconnect attempt and its
+	// outcome, from the goroutine of Run; it must not block.
+	OnEvent func(Event)
+}
+
+// Transport is how RTSP carries the media.
+type Transport string
+
+// RTSP transports.
+const (
+	TransportTCP Transport = "tcp" // interleaved in the RTSP connection: passes firewalls, never loses
+	TransportUDP Transport = "udp" // RTP over UDP: lowest latency, may lose packets
+)
+
+// DefaultTimeout is Input.Timeout for network URLs when it is 0.
+const DefaultTimeout = 5 * time.Second
+
+// StallTimeout returns how long in may send nothing before it fails: its
+// Timeout, DefaultTimeout for a network URL without one, and 0 (no bound)
+// for files, devices and a negative Timeout.
+func (in Input) StallTimeout() time.Duration {
+	switch {
+	case in.Timeout > 0:
+		return in.Timeout
+	case in.Timeout == 0 && IsNetwork(in.URL):
+		return DefaultTimeout
+	}
+	return 0
 }
 
 // Validate reports what is wrong with in.
@@ -43,6 +90,14 @@ func (in Input) Validate() error {
 	}
 	if in.Width < 0 || in.Height < 0 || in.FPS.Num < 0 || in.FPS.Den < 0 {
 		return invalid("input %s: capture mode %dx%d at %v: want positive values or 0", in.URL, in.Width, in.Height, in.FPS)
+	}
+	if in.Transport != "" && in.Transport != TransportTCP && in.Transport != TransportUDP {
+		return invalid("input %s: Transport %q: want %q, %q or empty", in.URL, in.Transport, TransportTCP, TransportUDP)
+	}
+	if in.Reconnect != nil {
+		if err := in.Reconnect.Validate(); err != nil {
+			return fmt.Errorf("input %s: %w", in.URL, err)
+		}
 	}
 	return in.Decoding.Validate()
 }
@@ -65,7 +120,9 @@ type Streams struct {
 
 // Demuxer is an opened input: it sends the frames of the streams it holds,
 // until the end of the input (nil), an error, or cancellation. A kind that
-// Streams says is absent gets nothing: its Out may be the zero Out.
+// Streams says is absent gets nothing: its Out may be the zero Out. Run
+// may be called again after it has returned: it opens the input again
+// (how a live input reconnects).
 type Demuxer interface {
 	Streams() Streams
 	Run(ctx context.Context, video stage.Out[frame.Video], audio stage.Out[frame.Audio]) error
@@ -82,7 +139,26 @@ type Output struct {
 	// the container at build time; 0 skips the check (AddOutput and the
 	// examples set them).
 	Video, Audio frame.Format
+	// SegmentDuration is the length of an HLS segment (cut at the next
+	// key frame after it); 0 takes DefaultSegmentDuration. Other
+	// containers ignore it.
+	SegmentDuration time.Duration
+	// Transport is RTSP's transport for a publish (rtsp:// URLs); empty
+	// takes TCP, which a RECORD through a firewall or NAT needs.
+	Transport Transport
+	// Reconnect, when set, publishes again after the output fails (a
+	// server that went away or restarted), with backoff: the frames that
+	// come meanwhile are released (counted in Stats), and each new session
+	// starts at a video key frame. nil: the first failure ends Run with an
+	// error naming the URL.
+	Reconnect *Backoff
+	// OnEvent, when set, is called with each reconnect attempt and its
+	// outcome; it must not block.
+	OnEvent func(Event)
 }
+
+// DefaultSegmentDuration is Output.SegmentDuration when it is 0.
+const DefaultSegmentDuration = 2 * time.Second
 
 // Muxer writes the frames of its inputs (either may be a zero In when not
 // written) interleaved by time, until both end, and finishes the file.
@@ -95,26 +171,49 @@ type Container struct {
 	Name         string // this package's name for it, as Output.Container takes
 	Extensions   []string
 	Video, Audio []frame.Format // codecs it holds; raw formats where it holds raw frames
+	// Schemes are the URL schemes whose outputs are written in this
+	// container unless Output.Container names another: rtmp:// is FLV.
+	Schemes []string
 }
 
-// Containers is the one table of container formats, by name: the
-// extension that implies each and the codecs each holds. Backends map the
-// names onto their own muxers.
+// Containers is the one table of container formats, by name: the URL
+// scheme or extension that implies each and the codecs each holds.
+// Backends map the names onto their own muxers. "rtsp" is a publish to
+// an RTSP server (ANNOUNCE and RECORD); "hls" is a playlist and its
+// MPEG-TS segments in a folder (see HLSPaths); "whip" is a WebRTC publish
+// by WHIP (RTP tracks, no container).
 var Containers = []Container{
-	{"mp4", []string{".mp4", ".m4v", ".m4a"}, []frame.Format{frame.H264, frame.H265, frame.VP9, frame.AV1}, []frame.Format{frame.AAC, frame.Opus, frame.MP3}},
-	{"mov", []string{".mov"}, []frame.Format{frame.H264, frame.H265, frame.MJPEG}, []frame.Format{frame.AAC, frame.MP3}},
-	{"matroska", []string{".mkv", ".mka"}, []frame.Format{frame.H264, frame.H265, frame.VP8, frame.VP9, frame.AV1, frame.MJPEG}, []frame.Format{frame.AAC, frame.Opus, frame.MP3}},
-	{"webm", []string{".webm"}, []frame.Format{frame.VP8, frame.VP9, frame.AV1}, []frame.Format{frame.Opus}},
-	{"mpegts", []string{".ts", ".m2ts"}, []frame.Format{frame.H264, frame.H265}, []frame.Format{frame.AAC, frame.Opus, frame.MP3}},
-	{"flv", []string{".flv"}, []frame.Format{frame.H264}, []frame.Format{frame.AAC, frame.MP3}},
-	{"y4m", []string{".y4m"}, []frame.Format{frame.I420, frame.I422, frame.I444, frame.GRAY8}, nil},
+	{"mp4", []string{".mp4", ".m4v", ".m4a"}, []frame.Format{frame.H264, frame.H265, frame.VP9, frame.AV1}, []frame.Format{frame.AAC, frame.Opus, frame.MP3}, nil},
+	{"mov", []string{".mov"}, []frame.Format{frame.H264, frame.H265, frame.MJPEG}, []frame.Format{frame.AAC, frame.MP3}, nil},
+	{"matroska", []string{".mkv", ".mka"}, []frame.Format{frame.H264, frame.H265, frame.VP8, frame.VP9, frame.AV1, frame.MJPEG}, []frame.Format{frame.AAC, frame.Opus, frame.MP3}, nil},
+	{"webm", []string{".webm"}, []frame.Format{frame.VP8, frame.VP9, frame.AV1}, []frame.Format{frame.Opus}, nil},
+	{"mpegts", []string{".ts", ".m2ts"}, []frame.Format{frame.H264, frame.H265}, []frame.Format{frame.AAC, frame.Opus, frame.MP3}, []string{"srt", "udp", "rtp"}},
+	{"flv", []string{".flv"}, []frame.Format{frame.H264}, []frame.Format{frame.AAC, frame.MP3}, []string{"rtmp", "rtmps"}},
+	{"rtsp", nil, []frame.Format{frame.H264, frame.H265}, []frame.Format{frame.AAC, frame.Opus}, []string{"rtsp", "rtsps"}},
+	{"hls", []string{".m3u8"}, []frame.Format{frame.H264, frame.H265}, []frame.Format{frame.AAC, frame.MP3}, nil},
+	{"whip", nil, []frame.Format{frame.H264, frame.VP8, frame.VP9}, []frame.Format{frame.Opus}, []string{"whip", "whips", "whip+http", "whip+https"}},
+	{"y4m", []string{".y4m"}, []frame.Format{frame.I420, frame.I422, frame.I444, frame.GRAY8}, nil, nil},
 }
 
-// ContainerOf returns the container out names or implies.
+// ContainerOf returns the container out names or implies: Output.Container,
+// else the URL's scheme (rtmp://, srt://, rtsp://, ...), else its
+// extension; a URL ending in "/" is a folder, for HLS.
 func ContainerOf(out Output) (Container, error) {
 	name := out.Container
 	if name == "" {
-		ext := strings.ToLower(path.Ext(out.URL))
+		if scheme := Scheme(out.URL); scheme != "" {
+			for _, c := range Containers {
+				if slices.Contains(c.Schemes, scheme) {
+					return c, nil
+				}
+			}
+		}
+		if strings.HasSuffix(out.URL, "/") {
+			name = "hls"
+		}
+	}
+	if name == "" {
+		ext := strings.ToLower(path.Ext(urlPath(out.URL)))
 		for _, c := range Containers {
 			if slices.Contains(c.Extensions, ext) {
 				return c, nil
@@ -153,6 +252,17 @@ func (out Output) Validate() error {
 	}
 	if out.Audio != 0 && !slices.Contains(c.Audio, out.Audio) {
 		return invalid("output %s: %s cannot hold %v audio (it holds %v)", out.URL, c.Name, out.Audio, c.Audio)
+	}
+	if out.SegmentDuration < 0 {
+		return invalid("output %s: SegmentDuration %v is negative", out.URL, out.SegmentDuration)
+	}
+	if out.Transport != "" && out.Transport != TransportTCP && out.Transport != TransportUDP {
+		return invalid("output %s: Transport %q: want %q, %q or empty", out.URL, out.Transport, TransportTCP, TransportUDP)
+	}
+	if out.Reconnect != nil {
+		if err := out.Reconnect.Validate(); err != nil {
+			return fmt.Errorf("output %s: %w", out.URL, err)
+		}
 	}
 	return nil
 }

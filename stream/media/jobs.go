@@ -72,22 +72,38 @@ func NewResampler(r Resampling, prefer ...string) (stage.Transform[frame.Audio, 
 }
 
 // Open opens in: the backend probes it now, so a missing file or an input
-// without the wanted streams fails here, not inside Run.
+// without the wanted streams fails here, not inside Run; a network input
+// that sends nothing within its timeout (Input.StallTimeout) fails with an
+// error wrapping ErrTimeout. An input with a stall timeout or Reconnect is
+// run by this package around the backend's Demuxer: a stall ends Run (or
+// reconnects), and a reconnect runs the backend's Demuxer again, with the
+// timestamps shifted to go on (see Stats for its counters).
 func Open(in Input, prefer ...string) (Demuxer, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	return pick("open "+in.URL, prefer,
+	d, err := pick("open "+in.URL, prefer,
 		func(b Backend) bool { return b.Open != nil },
 		func(b Backend) (Demuxer, error) { return b.Open(in) })
+	if err != nil {
+		return nil, err
+	}
+	return live(in, d), nil
 }
 
 // Create returns a muxer writing to out, whose container is checked now.
+// With Output.Reconnect, this package runs the backend's Muxer again after
+// it fails (a server that went away), starting each new session at a
+// video key frame; see Stats for its counters.
 func Create(out Output, prefer ...string) (Muxer, error) {
 	if err := out.Validate(); err != nil {
 		return nil, err
 	}
-	return pick("write "+out.URL, prefer,
+	m, err := pick("write "+out.URL, prefer,
 		func(b Backend) bool { return b.Write != nil },
 		func(b Backend) (Muxer, error) { return b.Write(out) })
+	if err != nil {
+		return nil, err
+	}
+	return liveOut(out, m), nil
 }

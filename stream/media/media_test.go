@@ -59,7 +59,13 @@ func TestSelectionPrefersHardwareThenSoftwareOrTheCaller(t *testing.T) {
 			t.Errorf("%v prefer %v: built by %v, want %s", c.codec, c.prefer, built, c.want)
 		}
 	}
-	if got := strings.Join(media.Backends(), ","); got != "test-hw,test-sw" {
+	if b, ok := media.Lookup("test-hw"); !ok || !b.Hardware {
+		t.Errorf("Lookup(test-hw) = %+v, %v", b, ok)
+	}
+	if _, ok := media.Lookup("nosuch"); ok {
+		t.Error("Lookup found a backend never registered")
+	}
+	if got := strings.Join(media.Backends(), ","); got != "test-hw,test-live,test-sw" { // test-live: live_test.go
 		t.Errorf("Backends() = %s, want hardware first", got)
 	}
 }

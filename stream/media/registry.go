@@ -79,6 +79,20 @@ func Backends() []string {
 	return names
 }
 
+// Lookup returns the registered backend called name, and false when none
+// is: a test that must run one backend's builder alone (to learn why it
+// refuses a job another backend would take) calls it directly.
+func Lookup(name string) (Backend, bool) {
+	mu.RLock()
+	defer mu.RUnlock()
+	for _, b := range backends {
+		if b.Name == name {
+			return b, true
+		}
+	}
+	return Backend{}, false
+}
+
 // candidates orders the backends: the preferred names first, in the given
 // order, then hardware, then software.
 func candidates(prefer []string) []Backend {

@@ -1,0 +1,106 @@
+// Copyright © SpinorML Ltd., licensed under AGPL-3.0.
+
+package servers
+
+import (
+	"crypto/sha256"
+	_ "embed"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+//go:embed testdata/rtsp_server.c
+var rtspServerSource []byte
+
+// RTSP is a gst-rtsp-server with a RECORD mount, which takes an H.264 +
+// AAC publish (ANNOUNCE and RECORD) and drops it, and a PLAY mount, which
+// serves a live test pattern (320x240 at 30 fps, H.264 with a key frame a
+// second) and tone (AAC, 48 kHz stereo).
+type RTSP struct {
+	*Proc
+	Port int
+}
+
+// Record returns the URL to publish to.
+func (r *RTSP) Record() string { return fmt.Sprintf("rtsp://127.0.0.1:%d/record", r.Port) }
+
+// Play returns the URL of the live test stream.
+func (r *RTSP) Play() string { return fmt.Sprintf("rtsp://127.0.0.1:%d/play", r.Port) }
+
+// The server program is built once per test binary, or found built.
+var (
+	buildOnce sync.Once
+	built     string
+	buildErr  error
+	skipWhy   string
+)
+
+// RTSPServer compiles (once, cached by its source) and starts the RTSP server on
+// a free port; it skips the test when gcc, pkg-config or the
+// gst-rtsp-server development files (Debian libgstrtspserver-1.0-dev) are
+// missing.
+func RTSPServer(t testing.TB) *RTSP {
+	t.Helper()
+	buildOnce.Do(buildRTSPServer)
+	if skipWhy != "" {
+		t.Skip(skipWhy)
+	}
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	r := &RTSP{Port: FreeTCPPort(t)}
+	r.Proc = start(t, listensTCP(r.Port), built, fmt.Sprint(r.Port))
+	return r
+}
+
+// buildRTSPServer compiles rtsp_server.c into the user's cache folder,
+// named by a hash of the source, unless a program built from the same
+// source is there: test binaries share it, and nothing is left in the
+// temporary folder per run.
+func buildRTSPServer() {
+	for _, tool := range []string{"gcc", "pkg-config"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			skipWhy = tool + " not found: the RTSP server of the tests is compiled from C"
+			return
+		}
+	}
+	flags, err := exec.Command("pkg-config", "--cflags", "--libs", "gstreamer-rtsp-server-1.0").Output()
+	if err != nil {
+		skipWhy = "gstreamer-rtsp-server-1.0 not found by pkg-config (Debian package libgstrtspserver-1.0-dev): the tests' RTSP server needs it"
+		return
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	sum := sha256.Sum256(append(rtspServerSource, flags...))
+	dir := filepath.Join(cache, "streamer-test-servers")
+	built = filepath.Join(dir, fmt.Sprintf("rtsp_server-%x", sum[:8]))
+	if _, err := os.Stat(built); err == nil {
+		return
+	}
+	if buildErr = os.MkdirAll(dir, 0o755); buildErr != nil {
+		return
+	}
+	work, err := os.MkdirTemp(dir, "build-")
+	if err != nil {
+		buildErr = err
+		return
+	}
+	defer os.RemoveAll(work)
+	src, exe := filepath.Join(work, "rtsp_server.c"), filepath.Join(work, "rtsp_server")
+	if buildErr = os.WriteFile(src, rtspServerSource, 0o644); buildErr != nil {
+		return
+	}
+	args := append([]string{"-o", exe, src}, strings.Fields(string(flags))...)
+	if out, err := exec.Command("gcc", args...).CombinedOutput(); err != nil {
+		buildErr = fmt.Errorf("servers: compile the RTSP server: %v\n%s", err, out)
+		return
+	}
+	buildErr = os.Rename(exe, built) // atomic: another test binary may be building it too
+}
