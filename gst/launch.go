@@ -264,10 +264,12 @@ type MuxSink struct {
 	// Video and Audio are the fragments of each input, e.g.
 	// "videoconvert ! x264enc ! h264parse", or "identity" for encoded
 	// frames; empty picks MuxParser of the input's first frame's format.
-	Video  string
-	Audio  string // e.g. "audioconvert ! avenc_aac ! aacparse"
-	Muxer  string // e.g. "mp4mux"
-	Output string // e.g. "filesink location=out.mp4"
+	Video string
+	Audio string // e.g. "audioconvert ! avenc_aac ! aacparse"
+	Muxer string // e.g. "mp4mux"
+	// Output is what follows the muxer, e.g. "filesink location=out.mp4";
+	// empty when the muxer is a sink itself (hlssink2, rtspclientsink).
+	Output string
 	// OnEvent receives the bus messages.
 	OnEvent func(Event)
 }
@@ -321,13 +323,18 @@ func (m *MuxSink) Run(ctx context.Context, video stage.In[frame.Video], audio st
 // description is the launch description for inputs with these heads.
 func (m *MuxSink) description(vh head[frame.Video], ah head[frame.Audio]) string {
 	var parts []string
+	pads := muxerPads[elementOf(m.Muxer)]
 	if vh.present {
-		parts = append(parts, "appsrc name=streamer_video ! "+fragment(m.Video, vh.v.Format, vh.ok)+" ! queue ! mux.")
+		parts = append(parts, "appsrc name=streamer_video ! "+fragment(m.Video, vh.v.Format, vh.ok)+" ! queue ! mux."+pads[0])
 	}
 	if ah.present {
-		parts = append(parts, "appsrc name=streamer_audio ! "+fragment(m.Audio, ah.v.Format, ah.ok)+" ! queue ! mux.")
+		parts = append(parts, "appsrc name=streamer_audio ! "+fragment(m.Audio, ah.v.Format, ah.ok)+" ! queue ! mux."+pads[1])
 	}
-	return strings.Join(append(parts, m.Muxer+" name=mux ! "+m.Output), " ")
+	mux := m.Muxer + " name=mux"
+	if m.Output != "" {
+		mux += " ! " + m.Output
+	}
+	return strings.Join(append(parts, mux), " ")
 }
 
 // fragment is desc, or when it is empty the parser for frames of format f.
@@ -376,7 +383,7 @@ func (m *MuxSink) push(ctx context.Context, p *pipeline, video stage.In[frame.Vi
 	// shifted by the first video frame's reordering delay, as FFmpeg's
 	// muxers do (avoid_negative_ts): the file starts that much later, but
 	// its DTS increase and audio stays aligned with video.
-	if noNegativeDTS[m.Muxer] && vh.ok && vh.v.DTS < 0 {
+	if noNegativeDTS[elementOf(m.Muxer)] && vh.ok && vh.v.DTS < 0 {
 		for _, s := range shifts {
 			*s = -vh.v.DTS
 		}
@@ -421,6 +428,19 @@ func (m *MuxSink) finish(ctx context.Context, p *pipeline, err error) error {
 // noNegativeDTS names the muxers that clamp a DTS before zero to zero
 // (FLV stores unsigned timestamps), which would make DTS repeat.
 var noNegativeDTS = map[string]bool{"flvmux": true}
+
+// muxerPads names the video and audio pads of the muxers whose request
+// pads a launch description cannot pick by caps (hlssink2's take ANY).
+var muxerPads = map[string][2]string{"hlssink2": {"video", "audio"}}
+
+// elementOf returns the element a launch fragment starts with
+// ("flvmux streamable=true" gives "flvmux").
+func elementOf(desc string) string {
+	if f := strings.Fields(desc); len(f) > 0 {
+		return f[0]
+	}
+	return ""
+}
 
 // feed pushes one input of a MuxSink: head first, when it has one.
 func feed[T frame.Frame](ctx context.Context, p *pipeline, ps *pusher[T], in stage.In[T], head T, hasHead bool, ready *sync.WaitGroup, start func(), started chan error) error {

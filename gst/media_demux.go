@@ -25,8 +25,19 @@ import (
 	"github.com/spinorml/streamer/stream/media"
 )
 
-// probeTimeout bounds the discovery of an input's streams at Open.
+// probeTimeout bounds the discovery of an input's streams at Open when
+// the input has no stall timeout of its own (media.Input.StallTimeout).
 const probeTimeout = 15 * time.Second
+
+// unreadSchemes are URL schemes GStreamer has a source for that this
+// backend does not open yet, with why: the ffmpeg backend reads them.
+var unreadSchemes = map[string]string{
+	"rtp":   "rtpsrc needs the payload's caps, which an rtp:// URL does not carry",
+	"udp":   "udpsrc failed one open in three in the network conformance test (\"Could not get/set settings from/on resource\"); not verified yet",
+	"rtsp":  "rtspsrc's streams come out as separate RTP pads, not yet delivered",
+	"rtsps": "rtspsrc's streams come out as separate RTP pads, not yet delivered",
+	"rtspt": "rtspsrc's streams come out as separate RTP pads, not yet delivered",
+}
 
 // discovererTimeout is GST_DISCOVERER_TIMEOUT.
 const discovererTimeout = 3
@@ -63,7 +74,11 @@ func mediaOpen(in media.Input) (media.Demuxer, error) {
 	if err != nil {
 		return nil, err
 	}
-	found, err := discover(in.URL, uri)
+	limit := probeTimeout
+	if t := in.StallTimeout(); t > 0 {
+		limit = t
+	}
+	found, err := discover(in.URL, uri, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -105,6 +120,12 @@ func inputSource(in media.Input) (src, uri string, err error) {
 	path := in.URL
 	if scheme, _, ok := strings.Cut(in.URL, "://"); ok {
 		if !strings.EqualFold(scheme, "file") {
+			if why, ok := unreadSchemes[strings.ToLower(scheme)]; ok {
+				return "", "", media.Unsupported("gst: open %s: %s", in.URL, why)
+			}
+			if u, err := url.Parse(in.URL); err == nil && strings.EqualFold(filepath.Ext(u.Path), ".m3u8") {
+				return "", "", media.Unsupported("gst: open %s: an HLS playlist's streams (hlsdemux) are not delivered yet", in.URL)
+			}
 			cs := C.CString(strings.ToLower(scheme))
 			supported := C.gst_uri_protocol_is_supported(C.GST_URI_SRC, cs) != 0
 			C.free(unsafe.Pointer(cs))
@@ -148,17 +169,20 @@ func inputSource(in media.Input) (src, uri string, err error) {
 type found struct{ video, audio string }
 
 // discover probes uri with GstDiscoverer.
-func discover(name, uri string) (found, error) {
+func discover(name, uri string, limit time.Duration) (found, error) {
 	Init()
 	cu := C.CString(uri)
 	defer C.free(unsafe.Pointer(cu))
 	var d C.streamer_discovery
-	C.streamer_discover(cu, C.GstClockTime(probeTimeout), &d)
+	C.streamer_discover(cu, C.GstClockTime(limit), &d)
 	f := found{video: goString(d.video), audio: goString(d.audio)}
 	msg, missing := goString(d.error), goString(d.missing)
 	switch {
 	case d.result == discovererTimeout:
-		return f, fmt.Errorf("gst: open %s: no answer within %v", name, probeTimeout)
+		return f, fmt.Errorf("gst: open %s: no streams found within %v: %w", name, limit, media.ErrTimeout)
+	case f.video == "" && f.audio == "" && strings.Contains(strings.ToLower(msg), "timed out"):
+		// A protocol's own timeout (a server that accepts and says nothing).
+		return f, fmt.Errorf("gst: open %s: %s: %w", name, msg, media.ErrTimeout)
 	case f.video == "" && f.audio == "" && missing != "":
 		return f, fmt.Errorf("gst: open %s: %w: %s", name, ErrMissingElement, missing)
 	case f.video == "" && f.audio == "" && msg != "":

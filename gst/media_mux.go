@@ -21,11 +21,18 @@ import (
 // MuxParser), into a filesink. It refuses containers GStreamer has no
 // muxer for here (y4m) and URLs other than files; a missing muxer or
 // parser element is a refusal too, naming it. The file's directory must
-// exist.
+// exist. Network URLs and HLS folders are written as media_network.go
+// says.
 func mediaWrite(out media.Output) (media.Muxer, error) {
 	c, err := media.ContainerOf(out)
 	if err != nil {
 		return nil, err
+	}
+	if ms, ok, err := networkWrite(out, c); ok || err != nil {
+		if err != nil {
+			return nil, err
+		}
+		return &muxer{url: out.URL, sink: ms}, nil
 	}
 	mux, ok := Muxer(c.Name)
 	if !ok {

@@ -416,10 +416,10 @@ func TestMediaRefusalsSayWhy(t *testing.T) {
 		},
 			[]string{"no GStreamer muxer for the y4m container"}},
 		{func() error {
-			_, err := media.Create(media.Output{URL: "srt://host:9000", Container: "mpegts"}, "gst")
+			_, err := media.Create(media.Output{URL: "icecast://host:9000", Container: "mpegts"}, "gst")
 			return err
 		},
-			[]string{"writes files only"}},
+			[]string{"no GStreamer sink for icecast:// URLs"}},
 	} {
 		err := c.build()
 		if !errors.Is(err, media.ErrUnsupported) {
