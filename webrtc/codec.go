@@ -1,0 +1,144 @@
+// Copyright © SpinorML Ltd., licensed under AGPL-3.0.
+
+package webrtc
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+
+	pion "github.com/pion/webrtc/v4"
+
+	"github.com/pion/rtp"
+	"github.com/pion/rtp/codecs"
+
+	"github.com/spinorml/streamer/frame"
+)
+
+// Clock rates of the RTP payload formats used here (RFC 6184, 7741, 7587).
+const (
+	videoClock = 90000
+	opusClock  = 48000
+)
+
+// capability returns the RTP codec pion negotiates for f: H.264
+// constrained baseline in packetization mode 1 (what every browser
+// decodes), VP8, VP9 profile 0, or Opus in stereo.
+func capability(f frame.Format) (pion.RTPCodecCapability, error) {
+	switch f {
+	case frame.H264:
+		return pion.RTPCodecCapability{MimeType: pion.MimeTypeH264, ClockRate: videoClock,
+			SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"}, nil
+	case frame.VP8:
+		return pion.RTPCodecCapability{MimeType: pion.MimeTypeVP8, ClockRate: videoClock}, nil
+	case frame.VP9:
+		return pion.RTPCodecCapability{MimeType: pion.MimeTypeVP9, ClockRate: videoClock, SDPFmtpLine: "profile-id=0"}, nil
+	case frame.Opus:
+		return pion.RTPCodecCapability{MimeType: pion.MimeTypeOpus, ClockRate: opusClock, Channels: 2,
+			SDPFmtpLine: "minptime=10;useinbandfec=1"}, nil
+	}
+	return pion.RTPCodecCapability{}, fmt.Errorf("%v cannot travel over WebRTC here (H264, VP8, VP9 and Opus can)", f)
+}
+
+// formatOfMime returns the frame format of an RTP codec, or 0.
+func formatOfMime(mime string) frame.Format {
+	switch strings.ToLower(mime) {
+	case strings.ToLower(pion.MimeTypeH264):
+		return frame.H264
+	case strings.ToLower(pion.MimeTypeVP8):
+		return frame.VP8
+	case strings.ToLower(pion.MimeTypeVP9):
+		return frame.VP9
+	case strings.ToLower(pion.MimeTypeOpus):
+		return frame.Opus
+	}
+	return 0
+}
+
+// payloader returns pion's RTP payloader for f.
+func payloader(f frame.Format) rtp.Payloader {
+	switch f {
+	case frame.H264:
+		return &codecs.H264Payloader{}
+	case frame.VP8:
+		return &codecs.VP8Payloader{EnablePictureID: true}
+	case frame.VP9:
+		return &codecs.VP9Payloader{}
+	}
+	return &codecs.OpusPayloader{}
+}
+
+// depacketizer returns pion's RTP depacketizer for f.
+func depacketizer(f frame.Format) rtp.Depacketizer {
+	switch f {
+	case frame.H264:
+		return &codecs.H264Packet{}
+	case frame.VP8:
+		return &codecs.VP8Packet{}
+	case frame.VP9:
+		return &codecs.VP9Packet{}
+	}
+	return &codecs.OpusPacket{}
+}
+
+// opusHead returns an OpusHead (RFC 7845 5.1) for a stream of channels at
+// 48 kHz with no pre-skip: RTP carries none, and the timestamps are those
+// sent.
+func opusHead(channels int) []byte {
+	b := make([]byte, 19)
+	copy(b, "OpusHead")
+	b[8] = 1
+	b[9] = byte(channels)
+	binary.LittleEndian.PutUint32(b[12:], opusClock)
+	return b
+}
+
+// vp8KeyframeSize reads a VP8 frame's tag (RFC 6386 9.1): whether it is a
+// key frame and, when it is, the picture size.
+func vp8KeyframeSize(b []byte) (key bool, w, h int) {
+	if len(b) < 10 || b[0]&1 != 0 || b[3] != 0x9d || b[4] != 0x01 || b[5] != 0x2a {
+		return false, 0, 0
+	}
+	return true, int(binary.LittleEndian.Uint16(b[6:]) & 0x3fff), int(binary.LittleEndian.Uint16(b[8:]) & 0x3fff)
+}
+
+// vp9KeyframeSize reads a VP9 frame's uncompressed header (VP9 bitstream
+// specification 6.2): whether it is a key frame and, when it is, the
+// picture size.
+func vp9KeyframeSize(b []byte) (key bool, w, h int, err error) {
+	r := &bitReader{b: b}
+	if r.bits(2) != 2 {
+		return false, 0, 0, errors.New("VP9: no frame marker")
+	}
+	profile := r.bit() | r.bit()<<1
+	if profile == 3 {
+		r.bit()
+	}
+	if r.bit() == 1 { // show_existing_frame
+		return false, 0, 0, r.err
+	}
+	if r.bit() != 0 { // frame_type: 0 is a key frame
+		return false, 0, 0, r.err
+	}
+	r.bits(2) // show_frame, error_resilient_mode
+	if r.bits(24) != 0x498342 {
+		return false, 0, 0, errors.New("VP9: key frame without its sync code")
+	}
+	if profile >= 2 {
+		r.bit() // ten_or_twelve_bit
+	}
+	if r.bits(3) != 7 { // color_space other than RGB
+		r.bit() // color_range
+		if profile == 1 || profile == 3 {
+			r.bits(3) // subsampling_x, subsampling_y, reserved_zero
+		}
+	} else if profile == 1 || profile == 3 {
+		r.bit()
+	}
+	w, h = int(r.bits(16))+1, int(r.bits(16))+1
+	if r.err != nil {
+		return false, 0, 0, fmt.Errorf("VP9: %w", r.err)
+	}
+	return true, w, h, nil
+}
