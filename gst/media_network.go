@@ -126,6 +126,9 @@ func hlsWrite(out media.Output) (*MuxSink, bool, error) {
 		return nil, true, err
 	}
 	playlist, segments := media.HLSPaths(out)
+	if media.IsNetwork(playlist) && media.Scheme(playlist) != "file" {
+		return nil, true, media.Unsupported("gst: write %s: HLS is written into a local folder (serve it over HTTP)", out.URL)
+	}
 	// The folder is made, as FFmpeg's HLS muxer does.
 	if dir := filepath.Dir(localPath(playlist)); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {

@@ -237,6 +237,8 @@ func (l *Link[T]) relay(relay chan T) {
 		if !ok {
 			return
 		}
+		// A stop that began while this relay waited judges this frame.
+		judging = judging || l.judging.Load()
 		if l.taps.Load() != nil {
 			l.offer(v)
 		}

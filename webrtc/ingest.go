@@ -156,9 +156,14 @@ func (g *Ingest) post(w http.ResponseWriter, r *http.Request) {
 	}
 	p.streams, _ = streamsOf(p.pc.LocalDescription())
 	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.finished {
+		// Close came while answering: nobody will run or close p.
+		_ = p.pc.Close()
+		return
+	}
 	g.peer = p
-	g.mu.Unlock()
-	g.arrived <- p
+	g.arrived <- p // one session at a time: the buffer has room
 }
 
 // Run waits for a publisher, then sends the frames it publishes until it

@@ -295,7 +295,7 @@ func (l *liveDemuxer) session(ctx context.Context, video stage.Out[frame.Video],
 	err = <-errc
 	close(done)
 	wg.Wait()
-	stopped = stops.Load() > 0
+	stopped = wanted > 0 && int(stops.Load()) == wanted
 	if cause := context.Cause(sctx); errors.Is(cause, ErrTimeout) && ctx.Err() == nil {
 		l.timeouts.Add(1)
 		err = cause

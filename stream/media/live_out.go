@@ -30,6 +30,9 @@ type liveMuxer struct {
 
 	mu  sync.Mutex
 	cur *outSession // nil between sessions
+	// vEnded and aEnded record an input's end, so that a session made
+	// after it (a reconnect) starts with that link closed.
+	vEnded, aEnded bool
 }
 
 // Stats returns the counters of a live output (one with Reconnect).
@@ -72,6 +75,9 @@ func (l *liveMuxer) Run(ctx context.Context, video stage.In[frame.Video], audio 
 			close(ended)
 		}
 	}
+	// The first session exists before the readers start, so their first
+	// frames (the first key frame) have somewhere to go.
+	s := l.newSession(hasV, hasA)
 	if hasV {
 		readers.Go(func() {
 			defer done()
@@ -102,22 +108,20 @@ func (l *liveMuxer) Run(ctx context.Context, video stage.In[frame.Video], audio 
 			return ctx.Err()
 		default:
 		}
-		s := &outSession{keyed: !hasV}
+		if s == nil {
+			s = l.newSession(hasV, hasA)
+		}
 		var vi stage.In[frame.Video]
 		var ai stage.In[frame.Audio]
 		if hasV {
-			s.video = stage.NewLink[frame.Video](stage.LinkConfig{})
 			vi = s.video.In()
 		}
 		if hasA {
-			s.audio = stage.NewLink[frame.Audio](stage.LinkConfig{})
 			ai = s.audio.In()
 		}
-		l.mu.Lock()
-		l.cur = s
-		l.mu.Unlock()
 		err := l.m.Run(ctx, vi, ai)
 		sent := l.detach(s)
+		s = nil
 		switch {
 		case ctx.Err() != nil:
 			return ctx.Err()
@@ -148,6 +152,30 @@ func (l *liveMuxer) Run(ctx context.Context, video stage.In[frame.Video], audio 
 		case <-t.C:
 		}
 	}
+}
+
+// newSession makes the session the readers send into from now on; a
+// link whose input has already ended starts closed.
+func (l *liveMuxer) newSession(hasV, hasA bool) *outSession {
+	s := &outSession{keyed: !hasV}
+	if hasV {
+		s.video = stage.NewLink[frame.Video](stage.LinkConfig{})
+	}
+	if hasA {
+		s.audio = stage.NewLink[frame.Audio](stage.LinkConfig{})
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if hasV && l.vEnded {
+		s.vDone = true
+		s.video.CloseSend()
+	}
+	if hasA && l.aEnded {
+		s.aDone = true
+		s.audio.CloseSend()
+	}
+	l.cur = s
+	return s
 }
 
 func btoi(b bool) int {
@@ -213,6 +241,11 @@ func (l *liveMuxer) closeLink(s *outSession, video bool) {
 func (l *liveMuxer) endInput(video bool) {
 	l.mu.Lock()
 	s := l.cur
+	if video {
+		l.vEnded = true
+	} else {
+		l.aEnded = true
+	}
 	l.mu.Unlock()
 	if s != nil && (video && s.video != nil || !video && s.audio != nil) {
 		l.closeLink(s, video)
