@@ -203,6 +203,11 @@ func build(c config) (*stream.Graph, outputs, error) {
 	}
 	g := stream.New()
 	video, audio := media.AddInput(g, "input", in)
+	if (media.Output{URL: c.out}).Live() {
+		// A receiver may join a network output at any time: a key frame a
+		// second with its parameter sets, low-latency tuning.
+		c.video = c.video.Live(frame.Rational{})
+	}
 	var out outputs
 	if out.video, err = videoChain(g, c, video); err != nil {
 		return nil, outputs{}, err
