@@ -17,6 +17,8 @@
 //	ffmpeg  ffmpeg stages against the ffmpeg CLI.
 //	vaapi   VA-API stages against the software stages and gst-launch-1.0
 //	        running the same va elements; says so when no device exists.
+//	streams N live publishes (H.264 over UDP) in one process against N
+//	        ffmpeg CLI processes: streams per core, RSS per stream.
 //	soak    a live graph for a long time: RSS, heap, goroutines, handles.
 package main
 
