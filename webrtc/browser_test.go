@@ -7,8 +7,10 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -60,15 +62,17 @@ func TestBrowserPlaysEndpoint(t *testing.T) {
 	defer ep.Close()
 
 	browser := exec.CommandContext(ctx, chromium, "--headless=new", "--no-sandbox", "--disable-gpu",
-		"--autoplay-policy=no-user-gesture-required", "--user-data-dir="+t.TempDir(),
+		"--autoplay-policy=no-user-gesture-required", "--user-data-dir="+browserProfile(t),
 		srv.URL+"/whep/?report=/report")
+	browser.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // its helpers die with it
+	browser.Cancel = func() error { killGroup(browser); return nil }
 	if err := browser.Start(); err != nil {
 		t.Fatal(err)
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- browser.Wait() }()
 	defer func() {
-		_ = browser.Process.Kill()
+		killGroup(browser)
 		<-exited
 	}()
 	waitViewers(t, ep, 1, exited)
@@ -113,15 +117,17 @@ func TestBrowserPublishesToIngest(t *testing.T) {
 	rec := record(t, in, out)
 
 	browser := exec.CommandContext(ctx, chromium, "--headless=new", "--no-sandbox", "--disable-gpu",
-		"--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", "--user-data-dir="+t.TempDir(),
+		"--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", "--user-data-dir="+browserProfile(t),
 		srv.URL+"/whip")
+	browser.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // its helpers die with it
+	browser.Cancel = func() error { killGroup(browser); return nil }
 	if err := browser.Start(); err != nil {
 		t.Fatal(err)
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- browser.Wait() }()
 	defer func() {
-		_ = browser.Process.Kill()
+		killGroup(browser)
 		<-exited
 	}()
 	// A graceful stop ends the recording: the browser would publish for ever.
@@ -141,4 +147,32 @@ func TestBrowserPublishesToIngest(t *testing.T) {
 	if v.Codec != "h264" || v.Width == 0 || v.Frames < 20 || a.Codec != "opus" || a.Frames < 50 {
 		t.Errorf("want H.264 video and Opus audio, seconds of each")
 	}
+}
+
+// killGroup kills a browser started in its own process group, with the
+// renderer and utility processes it started, which would otherwise go on
+// writing into its profile.
+func killGroup(browser *exec.Cmd) {
+	if browser.Process != nil {
+		_ = syscall.Kill(-browser.Process.Pid, syscall.SIGKILL)
+	}
+}
+
+// browserProfile is a fresh profile folder, removed after the test; a
+// browser process that outlives the test may still write into it, so
+// removal is retried and never fails the test.
+func browserProfile(t *testing.T) string {
+	dir, err := os.MkdirTemp("", "chromium-profile-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for range 20 {
+			if os.RemoveAll(dir) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+	return dir
 }

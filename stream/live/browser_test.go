@@ -36,7 +36,7 @@ func browser(t *testing.T) context.Context {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(browserProfile(t)),
 		chromedp.WindowSize(1400, 900),
 	)
 	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
@@ -161,4 +161,23 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 			t.Errorf("LIVE_SCREENSHOT: %v", err)
 		}
 	}
+}
+
+// browserProfile is a fresh profile folder, removed after the test; a
+// browser helper process that outlives the browser may still write into
+// it, so removal is retried and never fails the test.
+func browserProfile(t *testing.T) string {
+	dir, err := os.MkdirTemp("", "chromium-profile-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for range 20 {
+			if os.RemoveAll(dir) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+	return dir
 }

@@ -100,15 +100,17 @@ func (l *liveMuxer) Run(ctx context.Context, video stage.In[frame.Video], audio 
 	attempt := 0
 	var last error
 	for {
-		select {
-		case <-ended:
-			if last != nil {
-				return fmt.Errorf("media: %s: the inputs ended while reconnecting: %w", l.out.URL, last)
-			}
-			return ctx.Err()
-		default:
-		}
+		// The first session always runs: it may hold every frame of
+		// inputs that ended at once.
 		if s == nil {
+			select {
+			case <-ended:
+				if last != nil {
+					return fmt.Errorf("media: %s: the inputs ended while reconnecting: %w", l.out.URL, last)
+				}
+				return ctx.Err()
+			default:
+			}
 			s = l.newSession(hasV, hasA)
 		}
 		var vi stage.In[frame.Video]
