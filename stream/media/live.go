@@ -193,13 +193,11 @@ func (l *liveDemuxer) Run(ctx context.Context, video stage.Out[frame.Video], aud
 		if err == nil {
 			err = ErrEnded
 		}
-		if a := l.in.Reconnect.Attempts; a > 0 && attempt > a {
-			l.emit(Event{Kind: GaveUp, URL: l.in.URL, Attempt: attempt - 1, Err: err})
-			return fmt.Errorf("media: %s: gave up after %d reconnect attempts: %w", l.in.URL, attempt-1, err)
+		wait, err := l.in.Reconnect.retry(attempt, l.in.URL, err, l.emit)
+		if err != nil {
+			return err
 		}
-		wait := l.in.Reconnect.wait(attempt)
 		l.retries.Add(1)
-		l.emit(Event{Kind: Reconnecting, URL: l.in.URL, Attempt: attempt, Err: err, Wait: wait})
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -208,6 +206,19 @@ func (l *liveDemuxer) Run(ctx context.Context, video stage.Out[frame.Video], aud
 		case <-t.C:
 		}
 	}
+}
+
+// retry decides the reconnect attempt after err: the wait before it,
+// announced as a Reconnecting event, or, once the attempts are spent, a
+// GaveUp event and the error that ends Run.
+func (b *Backoff) retry(attempt int, url string, err error, emit func(Event)) (time.Duration, error) {
+	if b.Attempts > 0 && attempt > b.Attempts {
+		emit(Event{Kind: GaveUp, URL: url, Attempt: attempt - 1, Err: err})
+		return 0, fmt.Errorf("media: %s: gave up after %d reconnect attempts: %w", url, attempt-1, err)
+	}
+	wait := b.wait(attempt)
+	emit(Event{Kind: Reconnecting, URL: url, Attempt: attempt, Err: err, Wait: wait})
+	return wait, nil
 }
 
 func (l *liveDemuxer) emit(e Event) {

@@ -135,15 +135,14 @@ func (l *liveMuxer) Run(ctx context.Context, video stage.In[frame.Video], audio 
 			attempt = 0
 		}
 		attempt++
-		if a := l.out.Reconnect.Attempts; a > 0 && attempt > a {
-			l.emit(Event{Kind: GaveUp, URL: l.out.URL, Attempt: attempt - 1, Err: err})
-			return fmt.Errorf("media: %s: gave up after %d reconnect attempts: %w", l.out.URL, attempt-1, err)
-		}
-		wait := l.out.Reconnect.wait(attempt)
-		l.retries.Add(1)
+		// The Reconnected event reads these; set them before announcing.
 		l.attempt.Store(int64(attempt))
 		l.lostAt.Store(time.Now().UnixNano())
-		l.emit(Event{Kind: Reconnecting, URL: l.out.URL, Attempt: attempt, Err: err, Wait: wait})
+		wait, err := l.out.Reconnect.retry(attempt, l.out.URL, err, l.emit)
+		if err != nil {
+			return err
+		}
+		l.retries.Add(1)
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():

@@ -332,6 +332,9 @@ func (s *scriptedOut) Run(ctx context.Context, video stage.In[frame.Video], audi
 func TestOutputReconnects(t *testing.T) {
 	frametest.NoLeaks(t)
 	resumed := make(chan struct{})
+	// A new session drops audio until its first video key frame: the
+	// audio starts once the session has that frame.
+	keyed := make(chan struct{})
 	var got []frame.Video
 	var gotAudio int
 	out := &scriptedOut{sessions: []func(context.Context, stage.In[frame.Video], stage.In[frame.Audio]) error{
@@ -355,6 +358,9 @@ func TestOutputReconnects(t *testing.T) {
 				}
 			})
 			for v := range video.All() {
+				if len(got) == 0 {
+					close(keyed)
+				}
 				got = append(got, frame.Video{PTS: v.PTS, Keyframe: v.Keyframe})
 				v.Release()
 			}
@@ -383,7 +389,7 @@ func TestOutputReconnects(t *testing.T) {
 		return nil
 	}))
 	audio := stream.AddSource(g, "audio", stage.SourceFunc[frame.Audio](func(ctx context.Context, out stage.Out[frame.Audio]) error {
-		<-resumed
+		<-keyed
 		for i := range 60 {
 			t := time.Duration(i) * audioStep
 			if !out.Send(frame.Audio{Data: frame.NewBytes([]byte{2}), Format: frame.AAC, PTS: t, DTS: t, Duration: audioStep}) {
