@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/spinorml/streamer/frame"
@@ -21,17 +22,11 @@ func sized(n, size int) []V {
 	return vs
 }
 
-// settle polls until cond holds, failing the test after stageTimeout.
-func settle(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(stageTimeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(100 * time.Microsecond)
-	}
-}
+// The tests that wait for a link's goroutines to settle, or pace a writer
+// against a reader, run in a synctest bubble: synctest.Wait returns once
+// every goroutine of the link is blocked, and sleeps take no real time, so
+// the order of events is fixed by the test rather than by the machine's
+// speed.
 
 func TestPolicyString(t *testing.T) {
 	for p, want := range map[Policy]string{Block: "block", DropOldest: "drop-oldest", DropNewest: "drop-newest", Policy(9): "policy(?)"} {
@@ -122,43 +117,42 @@ func TestDropPolicyAbsentReader(t *testing.T) {
 		{DropOldest, []int{16, 17, 18, 19}},
 	} {
 		t.Run(c.policy.String(), func(t *testing.T) {
-			noLeaks(t)
-			live := frame.Live()
-			l := newLink[V](LinkConfig{Capacity: 4, Policy: c.policy})
-			out := l.Out()
-			for _, v := range sized(20, 100) {
-				if !out.Send(v) { // never blocks: the link drops instead
-					t.Fatal("Send refused")
+			synctest.Test(t, func(t *testing.T) {
+				noLeaks(t)
+				live := frame.Live()
+				l := newLink[V](LinkConfig{Capacity: 4, Policy: c.policy})
+				out := l.Out()
+				for _, v := range sized(20, 100) {
+					if !out.Send(v) { // never blocks: the link drops instead
+						t.Fatal("Send refused")
+					}
 				}
-			}
-			settle(t, "the queue to settle", func() bool {
+				synctest.Wait() // the queue goroutine has taken every frame
 				st := l.Stats()
-				return st.Dropped+uint64(st.Queued) == 20
+				if st.Sent != 20 || st.Dropped != 16 || st.Queued != 4 || st.Bytes != 400 {
+					t.Fatalf("stats %+v, want 20 sent, 16 dropped, 4 (400 bytes) queued", st)
+				}
+				// The dropped frames are released already.
+				if n := frame.Live() - live; n != 4 {
+					t.Fatalf("%d handles alive with 4 frames queued", n)
+				}
+				l.CloseSend()
+				var got []int
+				for v := range l.In().All() {
+					got = append(got, v.Meta.(int))
+					v.Release()
+				}
+				if !slices.Equal(got, c.want) {
+					t.Fatalf("reader got %v, want %v", got, c.want)
+				}
+				st = l.Stats()
+				if st.Received != 4 || st.Dropped != uint64(20-len(got)) || st.Queued != 0 || st.Bytes != 0 {
+					t.Fatalf("stats %+v", st)
+				}
+				if n := l.Drain(); n != 0 {
+					t.Fatalf("drained %d", n)
+				}
 			})
-			st := l.Stats()
-			if st.Sent != 20 || st.Dropped != 16 || st.Queued != 4 || st.Bytes != 400 {
-				t.Fatalf("stats %+v, want 20 sent, 16 dropped, 4 (400 bytes) queued", st)
-			}
-			// The dropped frames are released already.
-			if n := frame.Live() - live; n != 4 {
-				t.Fatalf("%d handles alive with 4 frames queued", n)
-			}
-			l.CloseSend()
-			var got []int
-			for v := range l.In().All() {
-				got = append(got, v.Meta.(int))
-				v.Release()
-			}
-			if !slices.Equal(got, c.want) {
-				t.Fatalf("reader got %v, want %v", got, c.want)
-			}
-			st = l.Stats()
-			if st.Received != 4 || st.Dropped != uint64(20-len(got)) || st.Queued != 0 || st.Bytes != 0 {
-				t.Fatalf("stats %+v", st)
-			}
-			if n := l.Drain(); n != 0 {
-				t.Fatalf("drained %d", n)
-			}
 		})
 	}
 }
@@ -169,42 +163,44 @@ func TestDropPolicyAbsentReader(t *testing.T) {
 func TestDropPolicySlowReader(t *testing.T) {
 	for _, policy := range []Policy{DropNewest, DropOldest} {
 		t.Run(policy.String(), func(t *testing.T) {
-			noLeaks(t)
-			const n = 60
-			l := newLink[V](LinkConfig{Capacity: 3, Policy: policy})
-			frames := sized(n, 64)
-			srcErr := goSource(context.Background(), SourceFunc[V](func(ctx context.Context, out Out[V]) error {
-				for i, v := range frames { // bursts of 10 frames
-					out.Send(v)
-					if i%10 == 9 {
-						time.Sleep(2 * time.Millisecond)
+			synctest.Test(t, func(t *testing.T) {
+				noLeaks(t)
+				const n = 60
+				l := newLink[V](LinkConfig{Capacity: 3, Policy: policy})
+				frames := sized(n, 64)
+				srcErr := goSource(context.Background(), SourceFunc[V](func(ctx context.Context, out Out[V]) error {
+					for i, v := range frames { // bursts of 10 frames
+						out.Send(v)
+						if i%10 == 9 {
+							time.Sleep(2 * time.Millisecond)
+						}
 					}
+					return nil
+				}), l)
+				var got []int
+				for v := range l.In().All() {
+					got = append(got, v.Meta.(int))
+					v.Release()
+					time.Sleep(500 * time.Microsecond)
 				}
-				return nil
-			}), l)
-			var got []int
-			for v := range l.In().All() {
-				got = append(got, v.Meta.(int))
-				v.Release()
-				time.Sleep(500 * time.Microsecond)
-			}
-			if err := wait(t, "source", srcErr); err != nil {
-				t.Fatal(err)
-			}
-			st := l.Stats()
-			if int(st.Dropped) != n-len(got) || st.Sent != n || int(st.Received) != len(got) || st.Abandoned != 0 {
-				t.Fatalf("reader got %d of %d frames; stats %+v: want Dropped = %d", len(got), n, st, n-len(got))
-			}
-			if !slices.IsSorted(got) || len(slices.Compact(slices.Clone(got))) != len(got) {
-				t.Fatalf("reader got %v, want increasing frames", got)
-			}
-			if policy == DropOldest && got[len(got)-1] != n-1 {
-				t.Errorf("drop-oldest lost the newest frame: got %v", got)
-			}
-			if policy == DropNewest && got[0] != 0 {
-				t.Errorf("drop-newest lost the first frame: got %v", got)
-			}
-			t.Logf("%v: reader got %d, dropped %d", policy, len(got), st.Dropped)
+				if err := wait(t, "source", srcErr); err != nil {
+					t.Fatal(err)
+				}
+				st := l.Stats()
+				if int(st.Dropped) != n-len(got) || st.Sent != n || int(st.Received) != len(got) || st.Abandoned != 0 {
+					t.Fatalf("reader got %d of %d frames; stats %+v: want Dropped = %d", len(got), n, st, n-len(got))
+				}
+				if !slices.IsSorted(got) || len(slices.Compact(slices.Clone(got))) != len(got) {
+					t.Fatalf("reader got %v, want increasing frames", got)
+				}
+				if policy == DropOldest && got[len(got)-1] != n-1 {
+					t.Errorf("drop-oldest lost the newest frame: got %v", got)
+				}
+				if policy == DropNewest && got[0] != 0 {
+					t.Errorf("drop-newest lost the first frame: got %v", got)
+				}
+				t.Logf("%v: reader got %d, dropped %d", policy, len(got), st.Dropped)
+			})
 		})
 	}
 }
@@ -217,53 +213,46 @@ func TestDropPolicySlowReader(t *testing.T) {
 func TestMaxBytesBoundWhileReaderStalls(t *testing.T) {
 	for _, policy := range []Policy{Block, DropNewest, DropOldest} {
 		t.Run(policy.String(), func(t *testing.T) {
-			noLeaks(t)
-			const maxBytes, size = 100, 30 // room for 3 frames
-			bound, maxQueued := int64(maxBytes), 3
-			if policy == Block {
-				bound, maxQueued = maxBytes+size-1, 4
-			}
-			l := newLink[V](LinkConfig{Capacity: 16, MaxBytes: maxBytes, Policy: policy})
-			srcErr := goSource(context.Background(), sliceSource(sized(20, size)), l)
-			over := false
-			check := func() {
-				t.Helper()
-				if st := l.Stats(); !over && (st.Bytes > bound || st.Queued > maxQueued) {
+			synctest.Test(t, func(t *testing.T) {
+				noLeaks(t)
+				const maxBytes, size = 100, 30 // room for 3 frames
+				bound, maxQueued := int64(maxBytes), 3
+				if policy == Block {
+					bound, maxQueued = maxBytes+size-1, 4
+				}
+				l := newLink[V](LinkConfig{Capacity: 16, MaxBytes: maxBytes, Policy: policy})
+				srcErr := goSource(context.Background(), sliceSource(sized(20, size)), l)
+				// Under Block the writer is held once the link is full; under
+				// the drop policies it has sent every frame. Either way every
+				// goroutine of the link then waits, and the link must not move
+				// however long it waits.
+				synctest.Wait()
+				st := l.Stats()
+				if st.Bytes > bound || st.Queued > maxQueued {
 					t.Errorf("stats %+v: %d bytes queued, more than %d (MaxBytes %d)", st, st.Bytes, bound, maxBytes)
-					over = true
 				}
-			}
-			if policy == Block {
-				// The writer blocks once the link is full; watch the link a while.
-				settle(t, "the link to fill", func() bool { check(); return l.Stats().Queued >= maxQueued || over })
-				for range 200 {
-					check()
-					time.Sleep(100 * time.Microsecond)
-				}
-				if st := l.Stats(); st.Sent != 4 || st.Queued != 4 || st.Bytes != 4*size {
+				if policy == Block && (st.Sent != 4 || st.Queued != 4 || st.Bytes != 4*size) {
 					t.Errorf("stats %+v, want the writer held after 4 frames (120 bytes)", st)
 				}
-			} else {
-				settle(t, "the writer to finish", func() bool {
-					check()
-					st := l.Stats()
-					return st.Dropped+uint64(st.Queued) == 20
-				})
-				if st := l.Stats(); st.Queued != 3 || st.Bytes != 3*size || st.Dropped != 17 {
+				if policy != Block && (st.Queued != 3 || st.Bytes != 3*size || st.Dropped != 17) {
 					t.Errorf("stats %+v, want 3 frames (90 bytes) queued and 17 dropped", st)
 				}
-			}
-			n := 0
-			for v := range l.In().All() {
-				v.Release()
-				n++
-			}
-			if err := wait(t, "source", srcErr); err != nil {
-				t.Fatal(err)
-			}
-			if st := l.Stats(); int(st.Dropped) != 20-n || st.Bytes != 0 {
-				t.Fatalf("reader got %d; stats %+v", n, st)
-			}
+				time.Sleep(time.Second)
+				if later := l.Stats(); later != st {
+					t.Errorf("stats moved while the reader stalled: %+v, then %+v", st, later)
+				}
+				n := 0
+				for v := range l.In().All() {
+					v.Release()
+					n++
+				}
+				if err := wait(t, "source", srcErr); err != nil {
+					t.Fatal(err)
+				}
+				if st := l.Stats(); int(st.Dropped) != 20-n || st.Bytes != 0 {
+					t.Fatalf("reader got %d; stats %+v", n, st)
+				}
+			})
 		})
 	}
 }
@@ -317,32 +306,34 @@ func TestCancelEndsRecvAndRefusesSend(t *testing.T) {
 func TestSendAfterDrainIsRefusedAndReleased(t *testing.T) {
 	for _, cfg := range []LinkConfig{{Capacity: 2}, {Capacity: 2, Policy: DropNewest}} {
 		t.Run(cfg.Policy.String(), func(t *testing.T) {
-			noLeaks(t)
-			l := newLink[V](cfg)
-			vs := sized(2, 10)
-			live := frame.Live()
-			if !l.Out().Send(vs[0]) {
-				t.Fatal("Send refused before Drain")
-			}
-			drained := make(chan int, 1)
-			go func() { drained <- l.Drain() }()
-			settle(t, "Drain to start", l.stop.Load)
-			if l.Out().Send(vs[1]) {
-				t.Fatal("Send accepted after Drain")
-			}
-			l.CloseSend()
-			var n int
-			select {
-			case n = <-drained:
-			case <-time.After(stageTimeout):
-				t.Fatal("Drain did not return after CloseSend")
-			}
-			if n != 2 {
-				t.Fatalf("Drain released %d frames, want 2", n)
-			}
-			if frame.Live() != live-2 {
-				t.Fatalf("frames sent to a drained link were not released")
-			}
+			synctest.Test(t, func(t *testing.T) {
+				noLeaks(t)
+				l := newLink[V](cfg)
+				vs := sized(2, 10)
+				live := frame.Live()
+				if !l.Out().Send(vs[0]) {
+					t.Fatal("Send refused before Drain")
+				}
+				drained := make(chan int, 1)
+				go func() { drained <- l.Drain() }()
+				synctest.Wait() // Drain has marked the link and waits on it
+				if l.Out().Send(vs[1]) {
+					t.Fatal("Send accepted after Drain")
+				}
+				l.CloseSend()
+				var n int
+				select {
+				case n = <-drained:
+				case <-time.After(stageTimeout):
+					t.Fatal("Drain did not return after CloseSend")
+				}
+				if n != 2 {
+					t.Fatalf("Drain released %d frames, want 2", n)
+				}
+				if frame.Live() != live-2 {
+					t.Fatalf("frames sent to a drained link were not released")
+				}
+			})
 		})
 	}
 }
