@@ -4,8 +4,11 @@ package stream
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
+	"weak"
 
 	"github.com/spinorml/streamer/stage"
 )
@@ -41,6 +44,49 @@ type Metrics struct {
 	// Err is why the stage failed (the cause, without the StageError
 	// around it); nil unless State is Failed.
 	Err error
+	// Live is what a live input or output went through (reconnects,
+	// stalls); nil for a stage that reports none (see Node.ReportLive).
+	Live *LiveStats
+}
+
+// LiveStats counts what a live network input or output went through:
+// its pipes cannot see a server that went away and came back.
+type LiveStats struct {
+	Retries    uint64        // reconnect attempts begun
+	Reconnects uint64        // attempts that delivered (inputs) or took (outputs) frames again
+	Timeouts   uint64        // inputs: stalls longer than the input's timeout
+	Gaps       time.Duration // inputs: the time without frames between losses and reconnects
+	Dropped    uint64        // outputs: frames released while the server was away
+}
+
+// liveReports holds the function each node given one by ReportLive
+// reports with. Few nodes have one, so the table sits beside the nodes;
+// it is keyed weakly, and an entry goes when its node is collected.
+var liveReports sync.Map // weak.Pointer[Node] → func() LiveStats
+
+// ReportLive makes Metrics call stats for n's LiveStats (Metrics.Live),
+// from any goroutine at any time; a nil stats reports none. It returns n.
+// stats must not hold n itself, or the entry outlives the graph.
+func (n *Node) ReportLive(stats func() LiveStats) *Node {
+	key := weak.Make(n)
+	if stats == nil {
+		liveReports.Delete(key)
+		return n
+	}
+	if _, had := liveReports.Swap(key, stats); !had {
+		runtime.AddCleanup(n, func(k weak.Pointer[Node]) { liveReports.Delete(k) }, key)
+	}
+	return n
+}
+
+// liveOf returns n's LiveStats now, or nil when it reports none.
+func liveOf(n *Node) *LiveStats {
+	f, ok := liveReports.Load(weak.Make(n))
+	if !ok {
+		return nil
+	}
+	s := f.(func() LiveStats)()
+	return &s
 }
 
 // Metrics returns a snapshot of every stage, in the order they were added.
@@ -51,7 +97,7 @@ func (g *Graph) Metrics() []Metrics {
 	g.mu.Unlock()
 	ms := make([]Metrics, len(nodes))
 	for i, n := range nodes {
-		m := Metrics{Stage: n.name}
+		m := Metrics{Stage: n.name, Live: liveOf(n)}
 		start, end := n.start.Load(), n.end.Load()
 		switch {
 		case start == 0:
@@ -94,10 +140,16 @@ func (g *Graph) Metrics() []Metrics {
 	return ms
 }
 
-// String formats m on one line.
+// String formats m on one line; a live stage's reconnect counters follow
+// its frame counters.
 func (m Metrics) String() string {
-	return fmt.Sprintf("%s: %v in=%d out=%d dropped=%d queued=%d fps=%.1f latency=%v",
+	s := fmt.Sprintf("%s: %v in=%d out=%d dropped=%d queued=%d fps=%.1f latency=%v",
 		m.Stage, m.State, m.In, m.Out, m.Dropped, m.Queued, m.FPS, m.Latency.Round(time.Microsecond))
+	if l := m.Live; l != nil {
+		s += fmt.Sprintf(" retries=%d reconnects=%d timeouts=%d gaps=%v lost=%d",
+			l.Retries, l.Reconnects, l.Timeouts, l.Gaps.Round(time.Millisecond), l.Dropped)
+	}
+	return s
 }
 
 // LinkMetrics is a snapshot of one pipe's counters, with the stages at
@@ -153,6 +205,9 @@ func (g *Graph) Dot() string {
 		label := fmt.Sprintf("%s\n%v, %.1f fps\nin %d, out %d", m.Stage, m.State, m.FPS, m.In, m.Out)
 		if m.Dropped > 0 {
 			label += fmt.Sprintf(", dropped %d", m.Dropped)
+		}
+		if l := m.Live; l != nil && l.Retries > 0 {
+			label += fmt.Sprintf("\nretries %d, reconnects %d", l.Retries, l.Reconnects)
 		}
 		if m.Err != nil {
 			label += "\n" + wrap(m.Err.Error(), 200, 48)

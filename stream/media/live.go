@@ -12,6 +12,7 @@ import (
 
 	"github.com/spinorml/streamer/frame"
 	"github.com/spinorml/streamer/stage"
+	"github.com/spinorml/streamer/stream"
 )
 
 // ErrTimeout is wrapped by the error of a live input that sent nothing for
@@ -106,29 +107,34 @@ func (e Event) String() string {
 	return fmt.Sprintf("%s: %v after %d attempts: %v", e.URL, e.Kind, e.Attempt, e.Err)
 }
 
-// LiveStats counts what a live input went through; see Stats.
-type LiveStats struct {
-	Retries    uint64        // reconnect attempts begun
-	Reconnects uint64        // attempts that delivered frames again
-	Timeouts   uint64        // stalls longer than Input.Timeout
-	Gaps       time.Duration // the time without frames between losses and reconnects
-	Dropped    uint64        // outputs: frames released while the server was away
-}
+// LiveStats counts what a live input or output went through; see Stats.
+// Graph.Metrics reports them for the stage that AddInput or AddOutput made.
+type LiveStats = stream.LiveStats
 
 // Stats returns the counters of v, an input opened for a live source
 // (with a stall timeout or Reconnect) or an output created with
 // Reconnect, and false for any other Demuxer or Muxer. It is safe to call
 // while they run, as Graph.Metrics is.
 func Stats(v any) (LiveStats, bool) {
-	if m, ok := v.(*liveMuxer); ok {
-		return m.Stats(), true
+	switch l := v.(type) {
+	case *liveMuxer:
+		return l.Stats(), true
+	case *liveDemuxer:
+		return l.Stats(), true
 	}
-	l, ok := v.(*liveDemuxer)
-	if !ok {
-		return LiveStats{}, false
+	return LiveStats{}, false
+}
+
+// reporter returns what Node.ReportLive takes for v: its Stats, or nil
+// when v keeps none.
+func reporter(v any) func() LiveStats {
+	if _, ok := Stats(v); !ok {
+		return nil
 	}
-	return LiveStats{Retries: l.retries.Load(), Reconnects: l.reconnects.Load(), Timeouts: l.timeouts.Load(),
-		Gaps: time.Duration(l.gaps.Load())}, true
+	return func() LiveStats {
+		s, _ := Stats(v)
+		return s
+	}
 }
 
 // liveDemuxer runs a backend's Demuxer for a live input: it fails (or
@@ -144,6 +150,12 @@ type liveDemuxer struct {
 
 	retries, reconnects, timeouts atomic.Uint64
 	gaps                          atomic.Int64
+}
+
+// Stats returns the counters of a live input.
+func (l *liveDemuxer) Stats() LiveStats {
+	return LiveStats{Retries: l.retries.Load(), Reconnects: l.reconnects.Load(), Timeouts: l.timeouts.Load(),
+		Gaps: time.Duration(l.gaps.Load())}
 }
 
 // live wraps d for in when in asks for live handling: a stall timeout, or

@@ -93,8 +93,9 @@ func stall(ctx context.Context, _ stage.Out[frame.Video], _ stage.Out[frame.Audi
 	return ctx.Err()
 }
 
-// collect runs d in a graph and returns what reached the end of it.
-func collect(t *testing.T, d media.Demuxer, stopAfter int) ([]frame.Video, []frame.Audio, error) {
+// collect runs d in a graph and returns what reached the end of it; the
+// graph's metrics after the run go to *ms when ms is not nil.
+func collect(t *testing.T, d media.Demuxer, stopAfter int, ms ...*[]stream.Metrics) ([]frame.Video, []frame.Audio, error) {
 	t.Helper()
 	g := stream.New()
 	vp, ap := media.AddInput(g, "input", d)
@@ -118,6 +119,9 @@ func collect(t *testing.T, d media.Demuxer, stopAfter int) ([]frame.Video, []fra
 		return nil
 	}).Reads(ap)
 	err := g.Run(context.Background())
+	for _, m := range ms {
+		*m = g.Metrics()
+	}
 	return vs, as, err
 }
 
@@ -141,7 +145,8 @@ func TestReconnectResumesWithContinuousTimestamps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vs, as, err := collect(t, d, 0)
+	var ms []stream.Metrics
+	vs, as, err := collect(t, d, 0, &ms)
 	if err == nil || !strings.Contains(err.Error(), "connection refused") || !strings.Contains(err.Error(), url) ||
 		!strings.Contains(err.Error(), "gave up after 2") {
 		t.Errorf("Run: %v; want it to give up after 2 refused attempts, naming %s", err, url)
@@ -186,6 +191,17 @@ func TestReconnectResumesWithContinuousTimestamps(t *testing.T) {
 	st, ok := media.Stats(d)
 	if !ok || st.Retries != 4 || st.Reconnects != 1 || st.Timeouts != 1 {
 		t.Errorf("Stats: %+v, %v; want 4 retries, 1 reconnect, 1 timeout", st, ok)
+	}
+	// The graph reports the same counters for the input's stage, and
+	// none for the sinks.
+	if l := ms[0].Live; ms[0].Stage != "input" || l == nil || *l != st || l.Gaps <= 0 {
+		t.Errorf("Metrics of %s: Live %+v; want %+v with a gap", ms[0].Stage, l, st)
+	}
+	if ms[1].Live != nil {
+		t.Errorf("Metrics of %s: Live %+v; want nil", ms[1].Stage, ms[1].Live)
+	}
+	if s := ms[0].String(); !strings.Contains(s, "retries=4 reconnects=1 timeouts=1") {
+		t.Errorf("Metrics.String: %s; want the reconnect counters", s)
 	}
 }
 
@@ -398,7 +414,7 @@ func TestOutputReconnects(t *testing.T) {
 		}
 		return nil
 	}))
-	media.AddOutput(g, "output", m, video, audio)
+	node := media.AddOutput(g, "output", m, video, audio)
 	if err := g.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -414,5 +430,10 @@ func TestOutputReconnects(t *testing.T) {
 	st, ok := media.Stats(m)
 	if !ok || st.Retries != 2 || st.Reconnects != 1 || st.Dropped == 0 {
 		t.Errorf("Stats %+v, %v: want 2 retries, 1 reconnect, frames dropped", st, ok)
+	}
+	for _, ms := range g.Metrics() {
+		if ms.Stage == node.Name() && (ms.Live == nil || *ms.Live != st) {
+			t.Errorf("Metrics of %s: Live %+v; want %+v", ms.Stage, ms.Live, st)
+		}
 	}
 }
