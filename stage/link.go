@@ -110,14 +110,15 @@ type Link[T any] struct {
 	tapMu      sync.Mutex
 	tapDropped atomic.Uint64
 
-	// The one counter written on every frame of a plain link, on its own
-	// cache line. Frames received are derived from it (sent, less queued,
-	// less abandoned): a second atomic per hop measurably slows a hop.
-	_    [64]byte
-	sent atomic.Uint64
-	_    [56]byte
+	// The one counter written on every frame of a plain link, by its
+	// reader, on its own cache line (see hopCount). Frames sent are
+	// derived from it (received, plus queued, plus abandoned): a second
+	// counter per hop, or an atomic one, measurably slows a hop.
+	_        [64]byte
+	received hopCount
+	_        [56]byte
 
-	delivered atomic.Uint64 // managed: frames the queue goroutine handed on
+	taken     atomic.Uint64 // managed: frames the queue goroutine took from the writer
 	dropped   atomic.Uint64
 	abandoned atomic.Uint64
 	queued    atomic.Int64 // managed: frames in the queue goroutine
@@ -317,7 +318,7 @@ func (l *Link[T]) Drain() int {
 // the link is in use.
 func (l *Link[T]) Stats() LinkStats {
 	s := LinkStats{
-		Sent:      l.sent.Load(),
+		Received:  l.received.load(),
 		Dropped:   l.dropped.Load(),
 		Abandoned: l.abandoned.Load(),
 		Queued:    len(l.ch),
@@ -326,16 +327,14 @@ func (l *Link[T]) Stats() LinkStats {
 
 		TapDropped: l.tapDropped.Load(),
 	}
-	handed := s.Sent - uint64(s.Queued)
+	// A frame a relay holds (a tap or a graceful stop, see startRelay) is
+	// counted once it is queued: the counters agree again when it is.
+	s.Sent = s.Received + uint64(s.Queued) + s.Abandoned
 	if l.managed {
 		s.Queued = int(l.queued.Load())
 		s.Bytes = l.bytes.Load()
-		handed = l.delivered.Load()
+		s.Sent = l.taken.Load()
 	}
-	if handed > s.Sent { // a send counted after its frame was queued
-		handed = 0
-	}
-	s.Received = handed - min(handed, s.Abandoned)
 	return s
 }
 
@@ -377,6 +376,7 @@ func (l *Link[T]) queue() {
 				in = nil
 				break
 			}
+			l.taken.Add(1)
 			size := int64(l.ops.size(v))
 			if l.cfg.Policy == DropNewest && full(size) {
 				l.ops.release(v)
@@ -392,7 +392,6 @@ func (l *Link[T]) queue() {
 			bytes += size
 		case out <- first:
 			pop()
-			l.delivered.Add(1)
 		}
 		l.queued.Store(int64(n))
 		l.bytes.Store(bytes)
@@ -413,7 +412,6 @@ type Out[T any] struct{ l *Link[T] }
 func (o Out[T]) Send(v T) bool {
 	l := o.l
 	*l.w.Load() <- v
-	l.sent.Add(1)
 	return !l.stop.Load()
 }
 
@@ -424,11 +422,14 @@ type In[T any] struct{ l *Link[T] }
 // while the link is empty and reports false at the end of stream: when the
 // writer has returned and the link is empty, or when the run was cancelled
 // (the stage can tell the two apart with ctx.Err()). Frames left queued
-// after a cancel are released by the runner.
+// after a cancel are released by the runner. One goroutine reads a link:
+// Recv is not for concurrent use.
 func (in In[T]) Recv() (v T, ok bool) {
 	l := in.l
 	if !l.cancel.Load() {
-		v, ok = <-l.out
+		if v, ok = <-l.out; ok {
+			l.received.inc()
+		}
 	}
 	return v, ok
 }
@@ -439,10 +440,15 @@ func (in In[T]) Recv() (v T, ok bool) {
 //
 // It ends as Recv does. Each frame yielded is owned by the loop body.
 func (in In[T]) All() iter.Seq[T] {
+	l := in.l
 	return func(yield func(T) bool) {
-		for {
-			v, ok := in.Recv()
-			if !ok || !yield(v) {
+		for !l.cancel.Load() {
+			v, ok := <-l.out
+			if !ok {
+				return
+			}
+			l.received.inc()
+			if !yield(v) {
 				return
 			}
 		}

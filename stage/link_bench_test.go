@@ -49,3 +49,23 @@ func BenchmarkChannelHop(b *testing.B) {
 		v = chanHop(ch, v)
 	}
 }
+
+// BenchmarkLinkHopRange is BenchmarkLinkHop in the range form a stage
+// may use instead of Recv: for v := range in.All().
+func BenchmarkLinkHopRange(b *testing.B) {
+	rangeHop[frame.Video](b, frame.Video{Width: 1})
+}
+
+//go:noinline
+func rangeHop[T frame.Frame](b *testing.B, v T) {
+	l := stage.NewLink[T](stage.LinkConfig{})
+	out, in := l.Out(), l.In()
+	out.Send(v)
+	b.ReportAllocs()
+	for v := range in.All() {
+		if !b.Loop() {
+			break
+		}
+		out.Send(v)
+	}
+}
