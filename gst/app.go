@@ -51,13 +51,9 @@ type puller[T frame.Frame] struct {
 // newPuller finds the appsink called name in p, restricts its caps to what
 // streamer has formats for, and watches it for errors.
 func newPuller[T frame.Frame](p *pipeline, name string, maxBuffers int) (*puller[T], error) {
-	el := p.element(name)
-	if el == nil {
-		return nil, fmt.Errorf("gst: no element named %q in %q", name, p.desc)
-	}
-	if !isAppElement(el, "GstAppSink") {
-		C.gst_object_unref(C.gpointer(el))
-		return nil, fmt.Errorf("gst: element %q in %q is not an appsink", name, p.desc)
+	el, err := p.appElement(name, "GstAppSink", "an appsink")
+	if err != nil {
+		return nil, err
 	}
 	video := isVideo[T]()
 	cc := C.CString(acceptCaps(video))
@@ -74,11 +70,21 @@ func newPuller[T frame.Frame](p *pipeline, name string, maxBuffers int) (*puller
 	return pl, nil
 }
 
-func isAppElement(el *C.GstElement, typeName string) bool {
+// appElement returns the element called name in p, with a reference, when
+// it is of GType typeName (what names it in errors).
+func (p *pipeline) appElement(name, typeName, what string) (*C.GstElement, error) {
+	el := p.element(name)
+	if el == nil {
+		return nil, fmt.Errorf("gst: no element named %q in %q", name, p.desc)
+	}
 	cn := C.CString(typeName)
 	defer C.free(unsafe.Pointer(cn))
 	t := C.g_type_from_name(cn)
-	return t != 0 && C.g_type_check_instance_is_a((*C.GTypeInstance)(unsafe.Pointer(el)), t) != 0
+	if t == 0 || C.g_type_check_instance_is_a((*C.GTypeInstance)(unsafe.Pointer(el)), t) == 0 {
+		C.gst_object_unref(C.gpointer(el))
+		return nil, fmt.Errorf("gst: element %q in %q is not %s", name, p.desc, what)
+	}
+	return el, nil
 }
 
 // timestamps returns a sample's PTS and DTS in stream time; a missing DTS
@@ -130,7 +136,7 @@ func (pl *puller[T]) pull(ctx context.Context) (T, bool, error) {
 	var zero T
 	for {
 		switch C.streamer_pull((*C.GstAppSink)(unsafe.Pointer(pl.el)), &pl.buf, &pl.caps, &pl.ts) {
-		case 0:
+		case C.STREAMER_PULL_END:
 			if ctx.Err() != nil {
 				return zero, false, ctx.Err()
 			}
@@ -142,7 +148,7 @@ func (pl *puller[T]) pull(ctx context.Context) (T, bool, error) {
 				return zero, false, err
 			}
 			return zero, false, ctx.Err()
-		case -1:
+		case C.STREAMER_PULL_NONE:
 			continue // a sample without a buffer (caps only)
 		}
 		buf, caps := pl.buf, pl.caps
@@ -248,13 +254,9 @@ type pusher[T frame.Frame] struct {
 const streamOffset = 1000 * time.Hour
 
 func newPusher[T frame.Frame](p *pipeline, name string, maxBuffers int) (*pusher[T], error) {
-	el := p.element(name)
-	if el == nil {
-		return nil, fmt.Errorf("gst: no element named %q in %q", name, p.desc)
-	}
-	if !isAppElement(el, "GstAppSrc") {
-		C.gst_object_unref(C.gpointer(el))
-		return nil, fmt.Errorf("gst: element %q in %q is not an appsrc", name, p.desc)
+	el, err := p.appElement(name, "GstAppSrc", "an appsrc")
+	if err != nil {
+		return nil, err
 	}
 	C.streamer_setup_appsrc(el, C.int(maxBuffers))
 	p.watchSrc(el)

@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,19 +22,19 @@ import (
 )
 
 // Raw formats: streamer's names and GStreamer's.
-var rawVideo = map[frame.Format]string{
+var rawVideo = map[frame.Format]string{ //nolint:gochecknoglobals // a table: raw video formats and their caps names
 	frame.I420: "I420", frame.NV12: "NV12", frame.I422: "Y42B", frame.I444: "Y444",
 	frame.YUY2: "YUY2", frame.RGBA: "RGBA", frame.BGRA: "BGRA", frame.GRAY8: "GRAY8",
 }
 
-var rawAudio = map[frame.Format]string{
+var rawAudio = map[frame.Format]string{ //nolint:gochecknoglobals // a table: raw audio formats and their caps names
 	frame.S16: "S16LE", frame.S16P: "S16LE", frame.F32: "F32LE", frame.F32P: "F32LE",
 }
 
 // Encoded formats travel self-delimited, so every frame can be decoded (or
 // muxed) by any backend without a side channel: H264/H265 as Annex B access
 // units with parameter sets in-band, AV1 as OBU temporal units, AAC as ADTS.
-var encodedCaps = map[frame.Format]string{
+var encodedCaps = map[frame.Format]string{ //nolint:gochecknoglobals // a table: encoded formats and their caps
 	frame.H264:  "video/x-h264,stream-format=byte-stream,alignment=au",
 	frame.H265:  "video/x-h265,stream-format=byte-stream,alignment=au",
 	frame.VP8:   "video/x-vp8",
@@ -105,79 +106,102 @@ func parseCaps(caps *C.GstCaps) (*capsInfo, error) {
 		interleaved: sc.interleaved != 0, str: goString(C.gst_caps_to_string(caps)),
 	}
 	name, format := C.GoString(&sc.name[0]), C.GoString(&sc.format[0])
-	switch {
-	case name == "video/x-raw":
-		for f, s := range rawVideo {
-			if s == format {
-				ci.format = f
-			}
+	switch name {
+	case "video/x-raw":
+		if err := ci.readRawVideo(&sc, format); err != nil {
+			return nil, err
 		}
-		ci.nplanes = int(sc.n_planes)
-		if ci.nplanes == 0 && ci.format != frame.FormatUnknown {
-			// gst_video_info_from_caps refused them: sizes that overflow.
-			return nil, fmt.Errorf("gst: caps %s have no valid raw video layout", ci.str)
-		}
-		for i := range 4 {
-			ci.offsets[i], ci.strides[i] = int(sc.offset[i]), int(sc.stride[i])
-		}
-		ci.size = int(sc.size)
-	case name == "audio/x-raw":
-		switch format {
-		case "S16LE":
-			ci.format, ci.bytesPerFrame = frame.S16, 2*ci.channels
-		case "F32LE":
-			ci.format, ci.bytesPerFrame = frame.F32, 4*ci.channels
-		}
-		if !ci.interleaved {
-			ci.format++ // S16 -> S16P, F32 -> F32P
-		}
-	case name == "video/x-h264":
-		ci.format = frame.H264
-	case name == "video/x-h265":
-		ci.format = frame.H265
-	case name == "video/x-vp8":
-		ci.format = frame.VP8
-	case name == "video/x-vp9":
-		ci.format = frame.VP9
-	case name == "video/x-av1":
-		ci.format = frame.AV1
-	case name == "image/jpeg":
-		ci.format = frame.MJPEG
-	case name == "audio/x-opus":
-		ci.format = frame.Opus
-	case name == "audio/mpeg" && sc.mpegversion == 4:
-		ci.format = frame.AAC
-	case name == "audio/mpeg" && sc.mpegversion == 1:
-		ci.format = frame.MP3
+	case "audio/x-raw":
+		ci.readRawAudio(format)
+	default:
+		ci.format = encodedFormat(name, int(sc.mpegversion))
 	}
 	if ci.format == frame.FormatUnknown {
 		return nil, fmt.Errorf("gst: caps %s have no streamer format", ci.str)
 	}
 	if ci.format.IsEncoded() {
-		c := &frame.Codec{
-			Format: ci.format, Profile: C.GoString(&sc.profile[0]),
-			Width: ci.width, Height: ci.height, SampleRate: ci.rate, Channels: ci.channels,
-			TimeBase: frame.Rational{Num: 1, Den: int(time.Second)},
-		}
-		if sc.fps_d > 0 {
-			c.FrameRate = frame.Rational{Num: int(sc.fps_n), Den: int(sc.fps_d)}
-		}
-		if lv := C.GoString(&sc.level[0]); lv != "" {
-			if f, err := strconv.ParseFloat(lv, 64); err == nil {
-				c.Level = int(math.Round(f * 10))
-			}
-		}
-		if sc.codec_data != nil {
-			var info C.GstMapInfo
-			if C.streamer_buffer_map(sc.codec_data, &info) != 0 {
-				c.Extradata = C.GoBytes(unsafe.Pointer(info.data), C.int(info.size))
-				C.streamer_buffer_unmap(sc.codec_data, &info)
-			}
-		}
-		ci.codec = c
+		ci.codec = codecOf(&sc, ci)
 	}
 	ci.caps = C.gst_caps_ref(caps)
 	return ci, nil
+}
+
+// readRawVideo reads the format and layout of raw video caps; it fails for
+// a known format GStreamer gives no layout (sizes that overflow).
+func (ci *capsInfo) readRawVideo(sc *C.streamer_caps, format string) error {
+	for f, s := range rawVideo {
+		if s == format {
+			ci.format = f
+		}
+	}
+	ci.nplanes = int(sc.n_planes)
+	if ci.nplanes == 0 && ci.format != frame.FormatUnknown {
+		// gst_video_info_from_caps refused them.
+		return fmt.Errorf("gst: caps %s have no valid raw video layout", ci.str)
+	}
+	for i := range 4 {
+		ci.offsets[i], ci.strides[i] = int(sc.offset[i]), int(sc.stride[i])
+	}
+	ci.size = int(sc.size)
+	return nil
+}
+
+// readRawAudio reads the format of raw audio caps: unknown for a sample
+// format streamer has not.
+func (ci *capsInfo) readRawAudio(format string) {
+	switch format {
+	case "S16LE":
+		ci.format, ci.bytesPerFrame = frame.S16, 2*ci.channels
+	case "F32LE":
+		ci.format, ci.bytesPerFrame = frame.F32, 4*ci.channels
+	default:
+		return
+	}
+	if !ci.interleaved {
+		ci.format++ // S16 -> S16P, F32 -> F32P
+	}
+}
+
+// encodedFormat returns the encoded format whose caps (encodedCaps) have
+// structure name, and for audio/mpeg the same mpegversion; unknown for
+// none.
+func encodedFormat(name string, mpegversion int) frame.Format {
+	for f, s := range encodedCaps {
+		fields := strings.Split(s, ",")
+		if fields[0] != name {
+			continue
+		}
+		if name == "audio/mpeg" && !slices.Contains(fields, "mpegversion="+strconv.Itoa(mpegversion)) {
+			continue
+		}
+		return f
+	}
+	return frame.FormatUnknown
+}
+
+// codecOf describes the encoded stream of caps sc, read into ci.
+func codecOf(sc *C.streamer_caps, ci *capsInfo) *frame.Codec {
+	c := &frame.Codec{
+		Format: ci.format, Profile: C.GoString(&sc.profile[0]),
+		Width: ci.width, Height: ci.height, SampleRate: ci.rate, Channels: ci.channels,
+		TimeBase: frame.Rational{Num: 1, Den: int(time.Second)},
+	}
+	if sc.fps_d > 0 {
+		c.FrameRate = frame.Rational{Num: int(sc.fps_n), Den: int(sc.fps_d)}
+	}
+	if lv := C.GoString(&sc.level[0]); lv != "" {
+		if f, err := strconv.ParseFloat(lv, 64); err == nil {
+			c.Level = int(math.Round(f * 10))
+		}
+	}
+	if sc.codec_data != nil {
+		var info C.GstMapInfo
+		if C.streamer_buffer_map(sc.codec_data, &info) != 0 {
+			c.Extradata = C.GoBytes(unsafe.Pointer(info.data), C.int(info.size))
+			C.streamer_buffer_unmap(sc.codec_data, &info)
+		}
+	}
+	return c
 }
 
 // capsFor returns the caps string for frames like f.

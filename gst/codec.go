@@ -54,7 +54,7 @@ type EncoderConfig struct {
 // Hardware first: VA-API (va*), NVIDIA (nv*), then V4L2 memory-to-memory
 // codecs (v4l2*, as on ARM boards); each registers only where its device
 // exists.
-var encoderElements = map[frame.Format][]string{
+var encoderElements = map[frame.Format][]string{ //nolint:gochecknoglobals // a table: encoders per format, in order of preference
 	frame.H264: {"vah264enc", "vah264lpenc", "nvh264enc", "v4l2h264enc", "x264enc", "openh264enc"},
 	frame.H265: {"vah265enc", "vah265lpenc", "nvh265enc", "v4l2h265enc", "x265enc"},
 	frame.VP8:  {"vavp8enc", "v4l2vp8enc", "vp8enc"},
@@ -66,7 +66,7 @@ var encoderElements = map[frame.Format][]string{
 }
 
 // decoderElements lists, per codec, the decoders to try.
-var decoderElements = map[frame.Format][]string{
+var decoderElements = map[frame.Format][]string{ //nolint:gochecknoglobals // a table: decoders per format, in order of preference
 	frame.H264:  {"vah264dec", "nvh264dec", "v4l2h264dec", "v4l2slh264dec", "avdec_h264", "openh264dec"},
 	frame.H265:  {"vah265dec", "nvh265dec", "v4l2h265dec", "v4l2slh265dec", "avdec_h265"},
 	frame.VP8:   {"vavp8dec", "v4l2vp8dec", "v4l2slvp8dec", "vp8dec"},
@@ -81,7 +81,7 @@ var decoderElements = map[frame.Format][]string{
 // parsers name each encoded format's GStreamer parser, which frames its
 // stream for a decoder or a muxer and converts between the stream formats
 // they take (Annex B and avcC, ADTS and raw AAC, ...). VP8 has none.
-var parsers = map[frame.Format]string{
+var parsers = map[frame.Format]string{ //nolint:gochecknoglobals // a table: the parser of each format
 	frame.H264: "h264parse", frame.H265: "h265parse", frame.VP9: "vp9parse", frame.AV1: "av1parse",
 	frame.MJPEG: "jpegparse", frame.AAC: "aacparse", frame.MP3: "mpegaudioparse", frame.Opus: "opusparse",
 }
@@ -89,12 +89,12 @@ var parsers = map[frame.Format]string{
 // parseAfterEncoder lists the formats whose encoders' output a parser
 // makes self-delimited (see encodedCaps), with the parser's settings:
 // H.264 and H.265 parameter sets before every keyframe.
-var parseAfterEncoder = map[frame.Format]string{
+var parseAfterEncoder = map[frame.Format]string{ //nolint:gochecknoglobals // a table: what follows an encoder of each format
 	frame.H264: "config-interval=-1", frame.H265: "config-interval=-1", frame.AV1: "", frame.AAC: "",
 }
 
 // muxers name the GStreamer muxer of each container of media.Containers.
-var muxers = map[string]string{
+var muxers = map[string]string{ //nolint:gochecknoglobals // a table: the muxer of each container
 	"mp4": "mp4mux", "mov": "qtmux", "matroska": "matroskamux", "webm": "webmmux", "mpegts": "mpegtsmux", "flv": "flvmux",
 }
 
@@ -143,33 +143,33 @@ func pickElement(kind string, asked string, candidates []string, codec frame.For
 // output frames are self-delimited (H264/H265 Annex B with parameter sets
 // before each keyframe, AV1 temporal units), with the keyframe flag set.
 func NewVideoEncoder(cfg EncoderConfig) (*Transform[frame.Video, frame.Video], error) {
-	if cfg.Codec == frame.FormatUnknown {
-		cfg.Codec = frame.H264
-	}
-	if !cfg.Codec.IsVideo() || !cfg.Codec.IsEncoded() {
-		return nil, fmt.Errorf("gst: %v is not a video codec", cfg.Codec)
-	}
-	desc, el, err := encoderDescription("videoconvert", cfg)
-	if err != nil {
-		return nil, err
-	}
-	return &Transform[frame.Video, frame.Video]{Description: desc, name: "gst-encoder(" + el + ")"}, nil
+	return newEncoder[frame.Video](cfg, frame.H264, "videoconvert")
 }
 
 // NewAudioEncoder returns a transform from raw audio to cfg.Codec (Opus or
 // AAC; AAC frames come out as ADTS).
 func NewAudioEncoder(cfg EncoderConfig) (*Transform[frame.Audio, frame.Audio], error) {
+	return newEncoder[frame.Audio](cfg, frame.Opus, "audioconvert ! audioresample")
+}
+
+// newEncoder returns an encoder of frames T to cfg.Codec (def when unset)
+// after convert; it fails for a codec of the other kind.
+func newEncoder[T frame.Frame](cfg EncoderConfig, def frame.Format, convert string) (*Transform[T, T], error) {
 	if cfg.Codec == frame.FormatUnknown {
-		cfg.Codec = frame.Opus
+		cfg.Codec = def
 	}
-	if !cfg.Codec.IsAudio() || !cfg.Codec.IsEncoded() {
-		return nil, fmt.Errorf("gst: %v is not an audio codec", cfg.Codec)
+	kind, ok := "an audio", cfg.Codec.IsAudio()
+	if isVideo[T]() {
+		kind, ok = "a video", cfg.Codec.IsVideo()
 	}
-	desc, el, err := encoderDescription("audioconvert ! audioresample", cfg)
+	if !ok || !cfg.Codec.IsEncoded() {
+		return nil, fmt.Errorf("gst: %v is not %s codec", cfg.Codec, kind)
+	}
+	desc, el, err := encoderDescription(convert, cfg)
 	if err != nil {
 		return nil, err
 	}
-	return &Transform[frame.Audio, frame.Audio]{Description: desc, name: "gst-encoder(" + el + ")"}, nil
+	return &Transform[T, T]{Description: desc, name: "gst-encoder(" + el + ")"}, nil
 }
 
 func encoderDescription(convert string, cfg EncoderConfig) (desc, element string, err error) {

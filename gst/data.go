@@ -43,7 +43,7 @@ type FrameData struct {
 	extra   [][]byte // planar audio with more than 4 channels
 }
 
-var dataPool = sync.Pool{New: func() any { return new(FrameData) }}
+var dataPool = sync.Pool{New: func() any { return new(FrameData) }} //nolint:gochecknoglobals // handles are reused across every pipeline of the process
 
 // newFrameData takes over the caller's reference to buf.
 func newFrameData(buf *C.GstBuffer, ci *capsInfo, bi *C.streamer_buffer_info) *FrameData {
@@ -74,11 +74,11 @@ func (d *FrameData) Release() {
 // Location says where the buffer's memory lives.
 func (d *FrameData) Location() frame.Location {
 	switch d.memKind {
-	case 1:
+	case C.STREAMER_MEMORY_VA:
 		return frame.VASurface
-	case 2:
+	case C.STREAMER_MEMORY_DMABUF:
 		return frame.DMABuf
-	case 3:
+	case C.STREAMER_MEMORY_CUDA:
 		return frame.CUDA
 	}
 	return frame.GStreamer

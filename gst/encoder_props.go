@@ -19,11 +19,11 @@ import (
 
 // Preset names trade encoding speed for quality, as x264's do; each
 // element's own knob is set from the index of the name (0 fastest).
-var presets = []string{"ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"}
+var presets = []string{"ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"} //nolint:gochecknoglobals // a table: the preset names, fastest first
 
 // Per preset index: the speed knobs of the elements that have no preset
 // names of their own.
-var (
+var ( //nolint:gochecknoglobals // tables: per-preset values of each encoder family
 	// vp8enc's cpu-used in realtime mode (-16..16, higher is faster), for
 	// ultrafast..medium; slow..veryslow use good-quality mode.
 	vp8Realtime = [...]int{16, 14, 12, 10, 8, 6}
@@ -55,6 +55,7 @@ type Refusal struct {
 	Reason  string
 }
 
+// Error names the element and why it refused.
 func (r *Refusal) Error() string { return "gst: " + r.Element + ": " + r.Reason }
 
 // Is reports whether target is media.ErrUnsupported.
@@ -70,6 +71,14 @@ type props struct {
 
 func (p *props) set(name string, value any) {
 	p.list = append(p.list, [2]string{name, fmt.Sprint(value)})
+}
+
+// setWhen sets name to value when ok; the element's default stays
+// otherwise.
+func (p *props) setWhen(ok bool, name string, value any) {
+	if ok {
+		p.set(name, value)
+	}
 }
 
 func (p *props) refuse(format string, args ...any) {
@@ -93,9 +102,9 @@ func (p *props) check() {
 		C.free(unsafe.Pointer(cn))
 		C.free(unsafe.Pointer(cv))
 		switch r {
-		case 1:
+		case C.STREAMER_PROPERTY_MISSING:
 			p.refuse("has no property %q", kv[0])
-		case 2:
+		case C.STREAMER_PROPERTY_REFUSED:
 			p.refuse("does not take %s=%s (out of its range)", kv[0], kv[1])
 		}
 	}
@@ -168,9 +177,7 @@ func encoderProperties(element string, cfg EncoderConfig) (string, error) {
 	case strings.HasPrefix(element, "v4l2"):
 		v4l2Props(p, cfg)
 	case element == "opusenc" || element == "avenc_aac" || element == "voaacenc" || element == "fdkaacenc":
-		if cfg.Bitrate > 0 {
-			p.set("bitrate", cfg.Bitrate)
-		}
+		p.setWhen(cfg.Bitrate > 0, "bitrate", cfg.Bitrate)
 	case element == "lamemp3enc":
 		if cfg.Bitrate > 0 {
 			p.set("target", "bitrate")
@@ -201,9 +208,7 @@ func kbps(bps int) int { return (bps + 500) / 1000 }
 func x264Props(p *props, cfg EncoderConfig, speed int) {
 	switch cfg.RateControl {
 	case "":
-		if cfg.Bitrate > 0 {
-			p.set("bitrate", kbps(cfg.Bitrate))
-		}
+		p.setWhen(cfg.Bitrate > 0, "bitrate", kbps(cfg.Bitrate))
 	case "crf", "cqp":
 		if cfg.Quality > 50 {
 			p.refuse("%s %d: its quantizer stops at 50", strings.ToUpper(cfg.RateControl), cfg.Quality)
@@ -224,22 +229,16 @@ func x264Props(p *props, cfg EncoderConfig, speed int) {
 		}
 		p.set("pass", "cbr")
 		p.set("bitrate", kbps(cfg.Bitrate))
-		if cfg.MaxBitrate == 0 {
-			p.set("vbv-buf-capacity", 0)
-		}
+		p.setWhen(cfg.MaxBitrate == 0, "vbv-buf-capacity", 0)
 	}
-	if cfg.KeyframeInterval > 0 {
-		p.set("key-int-max", cfg.KeyframeInterval)
-	}
+	p.setWhen(cfg.KeyframeInterval > 0, "key-int-max", cfg.KeyframeInterval)
 	if speed >= 0 {
 		p.set("speed-preset", presets[speed])
 	}
 	if cfg.LowLatency {
 		p.set("tune", "zerolatency") // no B-frames, no lookahead
 	}
-	if cfg.Threads > 0 {
-		p.set("threads", cfg.Threads)
-	}
+	p.setWhen(cfg.Threads > 0, "threads", cfg.Threads)
 }
 
 // x265Props maps onto x265enc, whose option-string is applied after its
@@ -248,9 +247,7 @@ func x265Props(p *props, cfg EncoderConfig, speed int) {
 	var opts []string
 	switch cfg.RateControl {
 	case "":
-		if cfg.Bitrate > 0 {
-			p.set("bitrate", kbps(cfg.Bitrate))
-		}
+		p.setWhen(cfg.Bitrate > 0, "bitrate", kbps(cfg.Bitrate))
 	case "crf":
 		opts = append(opts, fmt.Sprintf("crf=%d", cfg.Quality))
 	case "cqp":
@@ -264,21 +261,15 @@ func x265Props(p *props, cfg EncoderConfig, speed int) {
 			opts = append(opts, fmt.Sprintf("vbv-maxrate=%d:vbv-bufsize=%d", kbps(cfg.MaxBitrate), kbps(cfg.MaxBitrate)))
 		}
 	}
-	if cfg.KeyframeInterval > 0 {
-		p.set("key-int-max", cfg.KeyframeInterval)
-	}
+	p.setWhen(cfg.KeyframeInterval > 0, "key-int-max", cfg.KeyframeInterval)
 	if speed >= 0 {
 		p.set("speed-preset", presets[speed])
 	}
-	if cfg.LowLatency {
-		p.set("tune", "zerolatency")
-	}
+	p.setWhen(cfg.LowLatency, "tune", "zerolatency")
 	if cfg.Threads > 0 {
 		opts = append(opts, fmt.Sprintf("pools=%d", cfg.Threads))
 	}
-	if len(opts) > 0 {
-		p.set("option-string", strings.Join(opts, ":"))
-	}
+	p.setWhen(len(opts) > 0, "option-string", strings.Join(opts, ":"))
 }
 
 // openh264Props maps onto openh264enc: bit rates in bit/s, no B-frames
@@ -286,9 +277,7 @@ func x265Props(p *props, cfg EncoderConfig, speed int) {
 func openh264Props(p *props, cfg EncoderConfig, speed int) {
 	switch cfg.RateControl {
 	case "":
-		if cfg.Bitrate > 0 {
-			p.set("bitrate", cfg.Bitrate)
-		}
+		p.setWhen(cfg.Bitrate > 0, "bitrate", cfg.Bitrate)
 	case "crf":
 		p.refuse("no constant-quality level (its quality mode takes none): use CQP, CBR or VBR")
 	case "cqp":
@@ -306,15 +295,11 @@ func openh264Props(p *props, cfg EncoderConfig, speed int) {
 			p.set("max-bitrate", cfg.MaxBitrate)
 		}
 	}
-	if cfg.KeyframeInterval > 0 {
-		p.set("gop-size", cfg.KeyframeInterval)
-	}
+	p.setWhen(cfg.KeyframeInterval > 0, "gop-size", cfg.KeyframeInterval)
 	if speed >= 0 {
 		p.set("complexity", []string{"low", "medium", "high"}[min(speed/3, 2)])
 	}
-	if cfg.Threads > 0 {
-		p.set("multi-thread", cfg.Threads)
-	}
+	p.setWhen(cfg.Threads > 0, "multi-thread", cfg.Threads)
 }
 
 // vpxProps maps onto vp8enc and vp9enc: bit rates in bit/s; realtime
@@ -327,9 +312,7 @@ func openh264Props(p *props, cfg EncoderConfig, speed int) {
 func vpxProps(p *props, cfg EncoderConfig, speed int) {
 	switch cfg.RateControl {
 	case "":
-		if cfg.Bitrate > 0 {
-			p.set("target-bitrate", cfg.Bitrate)
-		}
+		p.setWhen(cfg.Bitrate > 0, "target-bitrate", cfg.Bitrate)
 	case "crf":
 		if p.el == "vp9enc" {
 			p.refuse("no constant quality: GStreamer 1.22's end-usage has no Q mode, and VP9's CQ mode without a binding bit rate ignores cq-level (use CQP, CBR or VBR)")
@@ -347,9 +330,7 @@ func vpxProps(p *props, cfg EncoderConfig, speed int) {
 			p.set("overshoot", min(overshoot(cfg), 1000))
 		}
 	}
-	if cfg.KeyframeInterval > 0 {
-		p.set("keyframe-max-dist", cfg.KeyframeInterval)
-	}
+	p.setWhen(cfg.KeyframeInterval > 0, "keyframe-max-dist", cfg.KeyframeInterval)
 	good := speed >= len(vp8Realtime) && !cfg.LowLatency
 	switch {
 	case speed < 0:
@@ -365,12 +346,8 @@ func vpxProps(p *props, cfg EncoderConfig, speed int) {
 	} else {
 		p.set("deadline", 1) // realtime: libvpx's good-quality mode is far slower than the faster presets ask
 	}
-	if cfg.LowLatency {
-		p.set("lag-in-frames", 0)
-	}
-	if cfg.Threads > 0 {
-		p.set("threads", cfg.Threads)
-	}
+	p.setWhen(cfg.LowLatency, "lag-in-frames", 0)
+	p.setWhen(cfg.Threads > 0, "threads", cfg.Threads)
 }
 
 // overshoot is how far, in percent of Bitrate, MaxBitrate lets a VBR
@@ -385,9 +362,7 @@ func overshoot(cfg EncoderConfig) int {
 func av1Props(p *props, cfg EncoderConfig, speed int) {
 	switch cfg.RateControl {
 	case "":
-		if cfg.Bitrate > 0 {
-			p.set("target-bitrate", kbps(cfg.Bitrate))
-		}
+		p.setWhen(cfg.Bitrate > 0, "target-bitrate", kbps(cfg.Bitrate))
 	case "crf":
 		p.refuse("no constant quality: GStreamer 1.22's av1enc has no cq-level (use CQP, CBR or VBR)")
 	case "cqp":
@@ -401,9 +376,7 @@ func av1Props(p *props, cfg EncoderConfig, speed int) {
 			p.set("overshoot-pct", min(overshoot(cfg), 1000))
 		}
 	}
-	if cfg.KeyframeInterval > 0 {
-		p.set("keyframe-max-dist", cfg.KeyframeInterval)
-	}
+	p.setWhen(cfg.KeyframeInterval > 0, "keyframe-max-dist", cfg.KeyframeInterval)
 	if speed < 0 {
 		speed = 2 // libaom's default, cpu-used=0, runs at a frame a second
 	}
@@ -412,9 +385,7 @@ func av1Props(p *props, cfg EncoderConfig, speed int) {
 		p.set("usage-profile", "realtime")
 		p.set("lag-in-frames", 0)
 	}
-	if cfg.Threads > 0 {
-		p.set("threads", cfg.Threads)
-	}
+	p.setWhen(cfg.Threads > 0, "threads", cfg.Threads)
 }
 
 // profileFilter returns a caps filter asking element for profile of codec,

@@ -21,9 +21,7 @@ import (
 func vaProps(p *props, cfg EncoderConfig, speed int) {
 	switch cfg.RateControl {
 	case "":
-		if cfg.Bitrate > 0 {
-			p.set("bitrate", kbps(cfg.Bitrate))
-		}
+		p.setWhen(cfg.Bitrate > 0, "bitrate", kbps(cfg.Bitrate))
 	case "crf":
 		p.refuse("constant quality (ICQ) is driver-specific: use CQP, CBR or VBR")
 	case "cqp":
@@ -44,15 +42,11 @@ func vaProps(p *props, cfg EncoderConfig, speed int) {
 		p.set("bitrate", kbps(top))
 		p.set("target-percentage", pct)
 	}
-	if cfg.KeyframeInterval > 0 {
-		p.set("key-int-max", cfg.KeyframeInterval)
-	}
+	p.setWhen(cfg.KeyframeInterval > 0, "key-int-max", cfg.KeyframeInterval)
 	if speed >= 0 {
 		p.set("target-usage", vaTargetUsage[speed])
 	}
-	if cfg.LowLatency {
-		p.set("b-frames", 0)
-	}
+	p.setWhen(cfg.LowLatency, "b-frames", 0)
 }
 
 // nvProps maps onto the NVENC encoders (nv*enc): bit rates in kbit/s. Only
@@ -61,21 +55,15 @@ func vaProps(p *props, cfg EncoderConfig, speed int) {
 func nvProps(p *props, cfg EncoderConfig, speed int) {
 	switch cfg.RateControl {
 	case "":
-		if cfg.Bitrate > 0 {
-			p.set("bitrate", kbps(cfg.Bitrate))
-		}
+		p.setWhen(cfg.Bitrate > 0, "bitrate", kbps(cfg.Bitrate))
 	case "crf", "cqp":
 		p.refuse("%s is not mapped onto NVENC's properties: use CBR or VBR", strings.ToUpper(cfg.RateControl))
 	case "cbr", "vbr":
 		p.set("rc-mode", cfg.RateControl)
 		p.set("bitrate", kbps(cfg.Bitrate))
-		if cfg.MaxBitrate > 0 {
-			p.set("max-bitrate", kbps(cfg.MaxBitrate))
-		}
+		p.setWhen(cfg.MaxBitrate > 0, "max-bitrate", kbps(cfg.MaxBitrate))
 	}
-	if cfg.KeyframeInterval > 0 {
-		p.set("gop-size", cfg.KeyframeInterval)
-	}
+	p.setWhen(cfg.KeyframeInterval > 0, "gop-size", cfg.KeyframeInterval)
 	if speed >= 0 {
 		p.set("preset", nvPreset[speed])
 	}
@@ -111,7 +99,5 @@ func v4l2Props(p *props, cfg EncoderConfig) {
 			controls = append(controls, fmt.Sprintf("h264_i_frame_period=%d", cfg.KeyframeInterval))
 		}
 	}
-	if len(controls) > 0 {
-		p.set("extra-controls", "controls,"+strings.Join(controls, ","))
-	}
+	p.setWhen(len(controls) > 0, "extra-controls", "controls,"+strings.Join(controls, ","))
 }

@@ -20,7 +20,7 @@ import (
 	gogst "github.com/go-gst/go-gst/gst"
 )
 
-var initOnce sync.Once
+var initOnce sync.Once //nolint:gochecknoglobals // GStreamer is initialised once per process
 
 // Init initialises GStreamer once; every constructor calls it, so calling it
 // yourself is needed only to use GStreamer before making a stage. It is safe
@@ -34,7 +34,7 @@ func Init() {
 
 // packages maps element factories to the Debian package that provides them,
 // so a missing element's error says what to install.
-var packages = map[string]string{
+var packages = map[string]string{ //nolint:gochecknoglobals // a table: the Debian package of each element
 	"x264enc": "gstreamer1.0-plugins-ugly", "x265enc": "gstreamer1.0-plugins-bad",
 	"openh264enc": "gstreamer1.0-plugins-bad", "openh264dec": "gstreamer1.0-plugins-bad",
 	"vp8enc": "gstreamer1.0-plugins-good", "vp9enc": "gstreamer1.0-plugins-good",
@@ -113,6 +113,8 @@ type Error struct {
 	Debug   string // GStreamer's debug details (file, function, reason)
 }
 
+// Error returns the element, the message and the first line of the debug
+// details.
 func (e *Error) Error() string {
 	s := "gst: " + e.Element + ": " + e.Message
 	if e.Debug != "" {

@@ -3,27 +3,30 @@
 package gst
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 )
 
-// launchLoop reports whether the links of a launch description form a loop
-// ("t. ! queue ! tee name=t"), and the name of an element on it. GStreamer
-// links such a description and then recurses through its caps queries
-// until the stack overflows (gst-launch-1.0 crashes the same way), so the
-// description is refused before GStreamer sees it.
-//
-// The scan lexes as GStreamer does and follows its grammar closely enough
-// to find elements, names, references and links; where it is unsure
-// (references to default names) it adds no edge. It works on elements, not
-// pads: a loop through an element whose pads are independent (rtpbin's
-// send and receive sides) is refused too, though GStreamer might run it.
-func launchLoop(desc string) (string, bool) {
+// checkLaunch refuses the descriptions that make GStreamer 1.22 recurse
+// until its stack overflows, and those that could bind to the guard that
+// streamer_parse puts first (GStreamer calls them syntax errors too).
+func checkLaunch(desc string) error {
+	if strings.IndexByte(desc, 0) >= 0 {
+		// C sees only what comes before it, which the checks below would not.
+		return fmt.Errorf("gst: invalid launch description %q: it contains a NUL byte", desc)
+	}
 	s := scanLaunch(desc)
-	return s.loop()
+	if at, loop := s.loop(); loop {
+		return fmt.Errorf("gst: invalid launch description %q: its links loop back through %s (GStreamer would recurse until its stack overflows)", desc, at)
+	}
+	if tok, bad := s.badStart(); bad {
+		return fmt.Errorf("gst: invalid launch description %q: syntax error: it starts with %q, not an element, a reference or a bin", desc, tok)
+	}
+	return nil
 }
 
-// scanLaunch lexes desc once, for launchLoop and for badStart.
+// scanLaunch lexes desc once, for loop and for badStart.
 func scanLaunch(desc string) *loopScan {
 	s := &loopScan{}
 	s.scan(desc)
@@ -87,7 +90,7 @@ func (s *loopScan) node(ref string) int {
 // version Debian 12 ships: it has no comments yet, "#" is a plain byte), in
 // its rule order; like flex, lex takes the longest match and, among equals,
 // the first rule.
-var launchLexer = func() []*regexp.Regexp {
+var launchLexer = func() []*regexp.Regexp { //nolint:gochecknoglobals // compiled once: the lexer's rules
 	const (
 		ident    = `[[:alnum:]_][[:alnum:]\-_%:]*`
 		char     = `(?:\\.|[^[:space:]])`
@@ -221,7 +224,19 @@ func (s *loopScan) close() {
 	s.prev = last
 }
 
-// loop resolves references to the elements they name and looks for a cycle.
+// loop reports whether the links of a launch description form a loop
+// ("t. ! queue ! tee name=t"), and the name of an element on it. GStreamer
+// links such a description and then recurses through its caps queries
+// until the stack overflows (gst-launch-1.0 crashes the same way), so the
+// description is refused before GStreamer sees it.
+//
+// The scan lexes as GStreamer does and follows its grammar closely enough
+// to find elements, names, references and links; where it is unsure
+// (references to default names) it adds no edge. It works on elements, not
+// pads: a loop through an element whose pads are independent (rtpbin's
+// send and receive sides) is refused too, though GStreamer might run it.
+//
+// It resolves references to the elements they name and looks for a cycle.
 func (s *loopScan) loop() (string, bool) {
 	// Two elements of one name are an error GStreamer reports late (the
 	// second stays out of the bin, linked all the same): a reference

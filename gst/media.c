@@ -5,9 +5,10 @@
 // its properties), and settings for the decoders a pipeline plugs. No Go
 // callback is involved: the one signal handler here is C.
 
-#include "shim.h"
+#include "media.h"
 #include <string.h>
-#include <gst/pbutils/pbutils.h>
+#include <gst/video/video.h>
+#include <gst/audio/audio.h>
 
 // first_caps returns the caps of the first stream of streams (still
 // images left out when skip_images), as a string, or NULL.
@@ -118,12 +119,12 @@ gboolean streamer_template_accepts(const char *factory, gboolean sink, const cha
 int streamer_check_property(const char *factory, const char *prop, const char *value) {
 	GstElementFactory *f = gst_element_factory_find(factory);
 	if (f == NULL)
-		return 1;
+		return STREAMER_PROPERTY_MISSING;
 	GstPluginFeature *loaded = gst_plugin_feature_load(GST_PLUGIN_FEATURE(f));
 	gst_object_unref(f);
 	if (loaded == NULL)
-		return 1;
-	int res = 1;
+		return STREAMER_PROPERTY_MISSING;
+	int res = STREAMER_PROPERTY_MISSING;
 	GType type = gst_element_factory_get_element_type(GST_ELEMENT_FACTORY(loaded));
 	if (type != 0) {
 		gpointer klass = g_type_class_ref(type);
@@ -133,7 +134,7 @@ int streamer_check_property(const char *factory, const char *prop, const char *v
 			g_value_init(&v, spec->value_type);
 			// g_param_value_validate returns TRUE when it had to change
 			// the value: out of range, or not a valid enum value.
-			res = gst_value_deserialize(&v, value) && !g_param_value_validate(spec, &v) ? 0 : 2;
+			res = gst_value_deserialize(&v, value) && !g_param_value_validate(spec, &v) ? STREAMER_PROPERTY_OK : STREAMER_PROPERTY_REFUSED;
 			g_value_unset(&v);
 		}
 		g_type_class_unref(klass);

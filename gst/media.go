@@ -43,14 +43,14 @@ func init() {
 
 // presetWords maps the neutral presets onto x264's words, which
 // encoderProperties maps onto each element's own knob.
-var presetWords = map[media.Preset]string{
+var presetWords = map[media.Preset]string{ //nolint:gochecknoglobals // a table: neutral presets in encoder words
 	media.PresetFastest: "ultrafast", media.PresetFast: "veryfast", media.PresetBalanced: "medium",
 	media.PresetSlow: "slow", media.PresetBest: "veryslow",
 }
 
 // profileWords maps FFmpeg's spellings of profiles onto GStreamer's caps
 // words; other names are taken as GStreamer's.
-var profileWords = map[string]string{
+var profileWords = map[string]string{ //nolint:gochecknoglobals // a table: neutral profile names in encoder words
 	"high10": "high-10", "high422": "high-4:2:2", "high444": "high-4:4:4", "high444p": "high-4:4:4",
 	"main10": "main-10", "main12": "main-12", "constrained_baseline": "constrained-baseline",
 }
@@ -75,13 +75,7 @@ func mediaVideoEncoder(e media.VideoEncoding) (stage.Transform[frame.Video, fram
 }
 
 func mediaAudioEncoder(e media.AudioEncoding) (stage.Transform[frame.Audio, frame.Audio], error) {
-	caps := "audio/x-raw"
-	if e.Rate > 0 {
-		caps += fmt.Sprintf(",rate=%d", e.Rate)
-	}
-	if e.Channels > 0 {
-		caps += fmt.Sprintf(",channels=%d", e.Channels)
-	}
+	caps := rawAudioCaps(e.Rate, e.Channels)
 	return firstAccepting("audio encoder for "+e.Codec.String(), encoderElements[e.Codec],
 		func(el string) (stage.Transform[frame.Audio, frame.Audio], error) {
 			convert := "audioconvert ! audioresample"
@@ -186,13 +180,7 @@ func mediaScaler(s media.Scaling) (stage.Transform[frame.Video, frame.Video], er
 // takes interleaved audio only: it needs Rate, and without Format planar
 // input comes out interleaved. The last frame may be shorter.
 func mediaResampler(r media.Resampling) (stage.Transform[frame.Audio, frame.Audio], error) {
-	caps := "audio/x-raw"
-	if r.Rate > 0 {
-		caps += fmt.Sprintf(",rate=%d", r.Rate)
-	}
-	if r.Channels > 0 {
-		caps += fmt.Sprintf(",channels=%d", r.Channels)
-	}
+	caps := rawAudioCaps(r.Rate, r.Channels)
 	final := caps
 	if r.Format != frame.FormatUnknown {
 		name, ok := rawAudio[r.Format]
@@ -219,4 +207,17 @@ func mediaResampler(r media.Resampling) (stage.Transform[frame.Audio, frame.Audi
 		}
 	}
 	return &Transform[frame.Audio, frame.Audio]{Description: desc, name: "gst-resampler"}, nil
+}
+
+// rawAudioCaps is raw audio caps with rate and channels, each left out
+// when 0.
+func rawAudioCaps(rate, channels int) string {
+	caps := "audio/x-raw"
+	if rate > 0 {
+		caps += fmt.Sprintf(",rate=%d", rate)
+	}
+	if channels > 0 {
+		caps += fmt.Sprintf(",channels=%d", channels)
+	}
+	return caps
 }

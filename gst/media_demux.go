@@ -31,16 +31,13 @@ const probeTimeout = 15 * time.Second
 
 // unreadSchemes are URL schemes GStreamer has a source for that this
 // backend does not open yet, with why: the ffmpeg backend reads them.
-var unreadSchemes = map[string]string{
+var unreadSchemes = map[string]string{ //nolint:gochecknoglobals // a table: the URL schemes not read yet, and why
 	"rtp":   "rtpsrc needs the payload's caps, which an rtp:// URL does not carry",
 	"udp":   "udpsrc failed one open in three in the network conformance test (\"Could not get/set settings from/on resource\"); not verified yet",
 	"rtsp":  "rtspsrc's streams come out as separate RTP pads, not yet delivered",
 	"rtsps": "rtspsrc's streams come out as separate RTP pads, not yet delivered",
 	"rtspt": "rtspsrc's streams come out as separate RTP pads, not yet delivered",
 }
-
-// discovererTimeout is GST_DISCOVERER_TIMEOUT.
-const discovererTimeout = 3
 
 // Names of the demuxer's appsinks.
 const (
@@ -178,7 +175,7 @@ func discover(name, uri string, limit time.Duration) (found, error) {
 	f := found{video: goString(d.video), audio: goString(d.audio)}
 	msg, missing := goString(d.error), goString(d.missing)
 	switch {
-	case d.result == discovererTimeout:
+	case d.result == C.GST_DISCOVERER_TIMEOUT:
 		return f, fmt.Errorf("gst: open %s: no streams found within %v: %w", name, limit, media.ErrTimeout)
 	case f.video == "" && f.audio == "" && strings.Contains(strings.ToLower(msg), "timed out"):
 		// A protocol's own timeout (a server that accepts and says nothing).

@@ -30,7 +30,7 @@ type liveSink struct {
 // liveSinks is the one table of network outputs GStreamer writes here, by
 // URL scheme. MPEG-TS goes out 7 packets (1316 bytes) at a time, as SRT
 // and UDP receivers expect.
-var liveSinks = map[string]liveSink{
+var liveSinks = map[string]liveSink{ //nolint:gochecknoglobals // a table: the sink of each network protocol
 	"rtmp":  {"flv", "flvmux streamable=true", rtmpSink, []string{"flvmux", "rtmp2sink"}},
 	"rtmps": {"flv", "flvmux streamable=true", rtmpSink, []string{"flvmux", "rtmp2sink"}},
 	"srt":   {"mpegts", "mpegtsmux alignment=7", srtSink, []string{"mpegtsmux", "srtsink"}},

@@ -14,72 +14,12 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 	"unsafe"
 )
 
 // clockTimeNone is GST_CLOCK_TIME_NONE, which cgo cannot read.
 const clockTimeNone = C.GstClockTime(^uint64(0))
-
-// State is a GStreamer element state.
-type State int
-
-const (
-	StateVoidPending State = iota
-	StateNull
-	StateReady
-	StatePaused
-	StatePlaying
-)
-
-func (s State) String() string {
-	switch s {
-	case StateNull:
-		return "NULL"
-	case StateReady:
-		return "READY"
-	case StatePaused:
-		return "PAUSED"
-	case StatePlaying:
-		return "PLAYING"
-	}
-	return "VOID_PENDING"
-}
-
-// EventKind says what a bus Event reports.
-type EventKind int
-
-const (
-	EventError EventKind = iota + 1
-	EventWarning
-	EventEOS
-	EventStateChanged
-	EventInfo
-)
-
-func (k EventKind) String() string {
-	return [...]string{"", "error", "warning", "eos", "state-changed", "info"}[k]
-}
-
-// Event is a message from a pipeline's bus.
-type Event struct {
-	Kind     EventKind
-	Element  string // the element that posted it
-	Message  string // errors, warnings, info
-	Debug    string
-	Old, New State // state changes of the pipeline itself
-}
-
-func (e Event) String() string {
-	switch e.Kind {
-	case EventStateChanged:
-		return fmt.Sprintf("state %v -> %v", e.Old, e.New)
-	case EventEOS:
-		return "eos"
-	}
-	return fmt.Sprintf("%v from %s: %s", e.Kind, e.Element, e.Message)
-}
 
 // pipeline owns a GstPipeline and reads its bus in a goroutine of its own,
 // so errors reach the stage goroutines without polling: the first error is
@@ -93,6 +33,9 @@ type pipeline struct {
 	busState *C.streamer_bus_state // the bus's sync handler's, freed with the bus
 
 	onEvent func(Event)
+	// grace is how long an error seen inside a bin may take to reach the
+	// bus before it is rescued (see childError); set before it plays.
+	grace time.Duration
 
 	mu       sync.Mutex
 	err      error
@@ -111,14 +54,8 @@ type pipeline struct {
 	rescues  sync.WaitGroup
 }
 
-// pipelines maps the id tagged on each live pipeline to it, for the
-// process-wide tracer hook behind childError (GStreamer's tracing hooks
-// cannot be scoped to one pipeline).
-var (
-	pipelines      sync.Map // uint64 -> *pipeline
-	lastPipelineID atomic.Uint64
-)
-
+// newPipeline parses desc into a pipeline, not yet playing, and starts its
+// bus reader; onEvent, when not nil, receives every bus message.
 func newPipeline(desc string, onEvent func(Event)) (*pipeline, error) {
 	Init()
 	if err := checkLaunch(desc); err != nil {
@@ -132,7 +69,7 @@ func newPipeline(desc string, onEvent func(Event)) (*pipeline, error) {
 		return nil, parseError(desc, goString(cerr))
 	}
 	p := &pipeline{
-		desc: desc, el: el, bus: C.gst_element_get_bus(el), onEvent: onEvent,
+		desc: desc, el: el, bus: C.gst_element_get_bus(el), onEvent: onEvent, grace: defaultChildErrorGrace,
 		eos: make(chan struct{}), failed: make(chan struct{}), busDone: make(chan struct{}), stopping: make(chan struct{}),
 	}
 	p.id = lastPipelineID.Add(1)
@@ -141,128 +78,6 @@ func newPipeline(desc string, onEvent func(Event)) (*pipeline, error) {
 	p.busState = C.streamer_bus_setup(p.bus)
 	go p.readBus()
 	return p, nil
-}
-
-// childErrorGrace is how long an error seen inside a bin may take to reach
-// the bus before childError posts it there itself.
-const childErrorGrace = time.Second
-
-//export streamerChildError
-func streamerChildError(id C.guint64, m *C.GstMessage) {
-	v, ok := pipelines.Load(uint64(id))
-	if !ok {
-		C.gst_message_unref(m)
-		return
-	}
-	v.(*pipeline).childError(m)
-}
-
-// childError runs on the streaming thread of an element inside a decodebin
-// that posted error m (a reference it owns). decodebin may drop that error
-// (see streamer_watch_errors); so unless the bus reports an error within
-// childErrorGrace, m itself was posted on the bus, or decodebin is trying
-// another element instead (streamer_rescue_wanted), m is posted on the
-// pipeline's bus, where readBus handles it as any error.
-func (p *pipeline) childError(m *C.GstMessage) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.stopped {
-		C.gst_message_unref(m)
-		return
-	}
-	p.pending = append(p.pending, childErr{m, time.Now()})
-	if !p.rescuing {
-		p.rescuing = true
-		p.rescues.Add(1)
-		go p.rescue()
-	}
-}
-
-// raiseDroppedError makes element name (inside a bin) raise an error that
-// its bin drops, as decodebin may; with unparent, the bin then removes the
-// element. Tests use it: the real race cannot be staged on demand.
-func (p *pipeline) raiseDroppedError(name, text string, unparent bool) {
-	p.childError(p.errorFrom(name, text, unparent))
-}
-
-// raiseSeenError is raiseDroppedError for an error that its bin passed on:
-// it is posted on the bus too.
-func (p *pipeline) raiseSeenError(name, text string) {
-	m := p.errorFrom(name, text, false)
-	C.gst_bus_post(p.bus, C.gst_message_ref(m))
-	p.childError(m)
-}
-
-// errorFrom returns an error message from element name (see
-// streamer_dropped_error).
-func (p *pipeline) errorFrom(name, text string, unparent bool) *C.GstMessage {
-	el := p.element(name)
-	if el == nil {
-		panic("gst: no element " + name)
-	}
-	defer C.gst_object_unref(C.gpointer(el))
-	ct := C.CString(text)
-	defer C.free(unsafe.Pointer(ct))
-	un := C.gboolean(0)
-	if unparent {
-		un = 1
-	}
-	return C.streamer_dropped_error(el, ct, un)
-}
-
-// childErr is an error message seen inside a bin, and when.
-type childErr struct {
-	m  *C.GstMessage
-	at time.Time
-}
-
-// rescue posts the pending child errors the bus did not report, in the
-// order they were raised, and ends when none is left.
-func (p *pipeline) rescue() {
-	defer p.rescues.Done()
-	for {
-		p.mu.Lock()
-		if len(p.pending) == 0 {
-			p.rescuing = false
-			p.mu.Unlock()
-			return
-		}
-		e := p.pending[0]
-		p.pending = p.pending[1:]
-		p.mu.Unlock()
-		t := time.NewTimer(time.Until(e.at.Add(childErrorGrace)))
-		select {
-		case <-p.failed:
-		case <-p.stopping:
-		case <-t.C:
-			if C.streamer_rescue_wanted(p.busState, e.m) != 0 {
-				C.gst_bus_post(p.bus, e.m) // takes the reference
-				e.m = nil
-			}
-		}
-		t.Stop()
-		if e.m != nil {
-			C.gst_message_unref(e.m)
-		}
-	}
-}
-
-// checkLaunch refuses the descriptions that make GStreamer 1.22 recurse
-// until its stack overflows, and those that could bind to the guard that
-// streamer_parse puts first (GStreamer calls them syntax errors too).
-func checkLaunch(desc string) error {
-	if strings.IndexByte(desc, 0) >= 0 {
-		// C sees only what comes before it, which the checks below would not.
-		return fmt.Errorf("gst: invalid launch description %q: it contains a NUL byte", desc)
-	}
-	s := scanLaunch(desc)
-	if at, loop := s.loop(); loop {
-		return fmt.Errorf("gst: invalid launch description %q: its links loop back through %s (GStreamer would recurse until its stack overflows)", desc, at)
-	}
-	if tok, bad := s.badStart(); bad {
-		return fmt.Errorf("gst: invalid launch description %q: syntax error: it starts with %q, not an element, a reference or a bin", desc, tok)
-	}
-	return nil
 }
 
 // element returns the named element with a reference the caller must drop
@@ -292,19 +107,19 @@ func (p *pipeline) readBus() {
 		C.streamer_bus_pop(p.bus, p.el, clockTimeNone, &m)
 		ev := Event{Element: goString(m.src), Message: goString(m.text), Debug: goString(m.debug)}
 		switch m._type {
-		case 1:
+		case C.STREAMER_MSG_ERROR:
 			ev.Kind = EventError
 			p.fail(ev, m.domain_core_missing_plugin != 0)
-		case 2:
+		case C.STREAMER_MSG_WARNING:
 			ev.Kind = EventWarning
-		case 3:
+		case C.STREAMER_MSG_EOS:
 			ev.Kind = EventEOS
 			p.eosOnce.Do(func() { close(p.eos) })
-		case 4:
+		case C.STREAMER_MSG_STATE_CHANGED:
 			ev.Kind, ev.Old, ev.New = EventStateChanged, State(m.old_state), State(m.new_state)
-		case 5:
+		case C.STREAMER_MSG_WAKE:
 			return
-		case 6:
+		case C.STREAMER_MSG_INFO:
 			ev.Kind = EventInfo
 		default:
 			continue

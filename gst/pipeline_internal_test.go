@@ -48,8 +48,12 @@ func TestBusErrorEndsAPullerWhileUpstreamRuns(t *testing.T) {
 	}
 }
 
+// testGrace shortens a pipeline's grace for rescued errors in the tests
+// that wait it out.
+const testGrace = 200 * time.Millisecond
+
 // An error decodebin drops (that of an element it is still starting)
-// reaches the bus after childErrorGrace and ends the pipeline, unless
+// reaches the bus after the pipeline's grace and ends the pipeline, unless
 // decodebin took the element out to try another. decodebin's own typefind
 // element stands in for the element.
 func TestDroppedChildErrorIsRescued(t *testing.T) {
@@ -58,6 +62,7 @@ func TestDroppedChildErrorIsRescued(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		p.grace = testGrace
 		if !unparent { // taking a playing element out would fail the stream
 			if err := p.setState(StatePlaying); err != nil {
 				t.Fatal(err)
@@ -65,7 +70,7 @@ func TestDroppedChildErrorIsRescued(t *testing.T) {
 		}
 		t0 := time.Now()
 		p.raiseDroppedError("typefind", "lost in a bin", unparent)
-		p.settle(2 * childErrorGrace)
+		p.settle(2 * p.grace)
 		err = p.Err()
 		t.Logf("unparent=%v: after %v: %v", unparent, time.Since(t0).Round(time.Millisecond), err)
 		if unparent && err != nil {
@@ -97,7 +102,7 @@ func TestChildErrorOnBusIsNotRepeated(t *testing.T) {
 	p.fail(Event{Element: "typefind", Message: "seen twice"}, false) // as if the bus had it
 	t0 := time.Now()
 	p.stop()
-	if d := time.Since(t0); d > childErrorGrace/2 {
+	if d := time.Since(t0); d > p.grace/2 {
 		t.Errorf("stop took %v", d)
 	}
 	if len(events) != 0 {
@@ -147,19 +152,19 @@ func TestErrorOnABusBehindIsNotRescuedTwice(t *testing.T) {
 		}
 		mu.Unlock()
 		if slow {
-			time.Sleep(childErrorGrace * 3 / 2)
+			time.Sleep(testGrace * 3 / 2)
 		}
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	p.grace = testGrace
 	if err := p.setState(StatePlaying); err != nil {
 		t.Fatal(err)
 	}
 	p.raiseSeenError("typefind", "on the bus, and late")
-	p.settle(3 * childErrorGrace)
-	time.Sleep(childErrorGrace / 2) // the reader's OnEvent for it
-	p.stop()
+	p.settle(3 * p.grace)
+	p.stop() // it waits for the bus reader, past its OnEvent for the error
 	mu.Lock()
 	defer mu.Unlock()
 	if errs != 1 {
