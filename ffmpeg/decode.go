@@ -147,16 +147,11 @@ func (d *decoder[T]) open(c *frame.Codec) error {
 		}
 	}
 	cc.SetThreadCount(d.cfg.Threads)
-	var dict *astiav.Dictionary
-	if len(d.cfg.Options) > 0 {
-		dict = astiav.NewDictionary()
-		defer dict.Free()
-		for k, v := range d.cfg.Options {
-			if err := dict.Set(k, v, 0); err != nil {
-				return fmt.Errorf("ffmpeg: decoder %s option %s=%s: %w", d.name, k, v, err)
-			}
-		}
+	dict, err := newOptions(d.cfg.Options)
+	if err != nil {
+		return fmt.Errorf("ffmpeg: decoder %s %w", d.name, err)
 	}
+	defer dict.Free()
 	if err := cc.Open(codec, dict); err != nil {
 		return fmt.Errorf("ffmpeg: decoder %s: open: %w", d.name, err)
 	}

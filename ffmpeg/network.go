@@ -169,16 +169,10 @@ func withQuery(u, key, value string) string {
 func openOutput(fc *C.AVFormatContext, u string, opts map[string]string) error {
 	cu := C.CString(u)
 	defer C.free(unsafe.Pointer(cu))
-	var dict *C.AVDictionary
-	defer C.av_dict_free(&dict)
-	for k, v := range opts {
-		ck, cv := C.CString(k), C.CString(v)
-		ret := C.av_dict_set(&dict, ck, cv, 0)
-		C.free(unsafe.Pointer(ck))
-		C.free(unsafe.Pointer(cv))
-		if ret < 0 {
-			return avErr(ret)
-		}
+	dict, err := newOptions(opts)
+	if err != nil {
+		return err
 	}
-	return avErr(C.sm_open_output_opts(fc, cu, &dict))
+	defer dict.Free()
+	return avErr(C.sm_open_output_opts(fc, cu, dictRef(dict)))
 }
