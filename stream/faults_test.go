@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/spinorml/streamer/stage"
@@ -62,35 +63,37 @@ func TestFaultsAtEveryPosition(t *testing.T) {
 // to give join one. Drained one after the other, join's inputs wait on each
 // other and Run never returns (seen under load in the tee-merge matrix).
 func TestFailingJoinDrainsInputsAtOnce(t *testing.T) {
-	noLeaks(t)
-	g := stream.New()
-	one := stream.Capacity(1)
-	branches := stream.AddTee(g, "tee", stream.AddSource(g, "", pattern(0), one), 2, one)
-	a := stream.AddTransform(g, "a", branches[0], stage.Pass[V](), one)
-	b := stream.AddTransform(g, "b", branches[1], stage.Pass[V](), one)
-	boom := errors.New("join gave up")
-	g.Add("join", func(ctx context.Context) error {
-		in := a.In()
-		for range 3 {
-			v, ok := in.Recv()
-			if !ok {
-				return errors.New("a ended early")
+	synctest.Test(t, func(t *testing.T) {
+		noLeaks(t)
+		g := stream.New()
+		one := stream.Capacity(1)
+		branches := stream.AddTee(g, "tee", stream.AddSource(g, "", pattern(0), one), 2, one)
+		a := stream.AddTransform(g, "a", branches[0], stage.Pass[V](), one)
+		b := stream.AddTransform(g, "b", branches[1], stage.Pass[V](), one)
+		boom := errors.New("join gave up")
+		g.Add("join", func(ctx context.Context) error {
+			in := a.In()
+			for range 3 {
+				v, ok := in.Recv()
+				if !ok {
+					return errors.New("a ended early")
+				}
+				v.Release()
 			}
-			v.Release()
+			time.Sleep(100 * time.Millisecond) // fake time: it ends once the tee and b stall
+			return boom
+		}).Reads(a, b)
+		done := make(chan error, 1)
+		go func() { done <- g.Run(context.Background()) }()
+		select {
+		case err := <-done:
+			if !errors.Is(err, boom) {
+				t.Fatalf("Run: %v", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("Run did not return: the join's inputs wait on each other")
 		}
-		time.Sleep(100 * time.Millisecond) // the tee and b stall
-		return boom
-	}).Reads(a, b)
-	done := make(chan error, 1)
-	go func() { done <- g.Run(context.Background()) }()
-	select {
-	case err := <-done:
-		if !errors.Is(err, boom) {
-			t.Fatalf("Run: %v", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Run did not return: the join's inputs wait on each other")
-	}
+	})
 }
 
 // A source failing with stage.AfterDrain ends its stream instead of the

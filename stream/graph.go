@@ -204,11 +204,16 @@ func (e *StageError) Unwrap() error { return e.Err }
 
 // PanicError is the cause of a StageError when the stage panicked.
 type PanicError struct {
+	// Value is what the stage panicked with.
 	Value any
+	// Stack is the panicking goroutine's stack trace (debug.Stack), kept
+	// out of the message so a log line stays one line.
 	Stack []byte
 }
 
-func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v\n%s", e.Value, e.Stack) }
+// Error returns "panic: " and the value on one line; the StageError around
+// it names the stage, and Stack holds the trace.
+func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
 
 // ErrRan is returned by a second Run of the same graph: links are single-use.
 var ErrRan = errors.New("stream: graph has already run")

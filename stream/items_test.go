@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/spinorml/streamer/frame"
@@ -77,41 +78,43 @@ func (t *Tensor) Release() {
 // drops, drains and filters, exactly as frames do: every reference is
 // returned at the end.
 func TestOwnedItemsAreRetainedAndReleasedAsFrames(t *testing.T) {
-	var live atomic.Int64
-	for _, cancel := range []bool{false, true} {
-		g := stream.New()
-		src := stage.SourceFunc[*Tensor](func(ctx context.Context, out stage.Out[*Tensor]) error {
-			for range 500 {
-				if !out.Send(newTensor(&live)) {
-					return ctx.Err()
+	synctest.Test(t, func(t *testing.T) {
+		var live atomic.Int64
+		for _, cancel := range []bool{false, true} {
+			g := stream.New()
+			src := stage.SourceFunc[*Tensor](func(ctx context.Context, out stage.Out[*Tensor]) error {
+				for range 500 {
+					if !out.Send(newTensor(&live)) {
+						return ctx.Err()
+					}
 				}
+				return nil
+			})
+			tensors := stream.AddSource(g, "source", src)
+			b := stream.AddTee(g, "tee", tensors, 3)
+			odd := 0
+			drop := stage.Filter(func(*Tensor) bool { odd++; return odd%2 == 0 })
+			stream.AddSink(g, "null", stream.AddTransform(g, "filter", b[0], drop), &stage.Null[*Tensor]{})
+			slow := stage.SinkFunc[*Tensor](func(ctx context.Context, in stage.In[*Tensor]) error {
+				for v := range in.All() {
+					time.Sleep(10 * time.Microsecond)
+					v.Release()
+				}
+				return nil
+			})
+			stream.AddSink(g, "slow", stream.AddTransform(g, "pass", b[1], stage.Pass[*Tensor](), stream.DropOldest(), stream.Capacity(1)), slow)
+			kept := &stage.Collect[*Tensor]{Max: 10}
+			stream.AddSink(g, "early-exit", b[2], kept)
+			ctx, stop := context.WithCancel(context.Background())
+			if cancel {
+				time.AfterFunc(time.Millisecond, stop)
 			}
-			return nil
-		})
-		tensors := stream.AddSource(g, "source", src)
-		b := stream.AddTee(g, "tee", tensors, 3)
-		odd := 0
-		drop := stage.Filter(func(*Tensor) bool { odd++; return odd%2 == 0 })
-		stream.AddSink(g, "null", stream.AddTransform(g, "filter", b[0], drop), &stage.Null[*Tensor]{})
-		slow := stage.SinkFunc[*Tensor](func(ctx context.Context, in stage.In[*Tensor]) error {
-			for v := range in.All() {
-				time.Sleep(10 * time.Microsecond)
-				v.Release()
+			_ = g.Run(ctx)
+			stop()
+			kept.Release()
+			if got := live.Load(); got != 0 {
+				t.Errorf("cancel=%v: %d tensor references left, want 0", cancel, got)
 			}
-			return nil
-		})
-		stream.AddSink(g, "slow", stream.AddTransform(g, "pass", b[1], stage.Pass[*Tensor](), stream.DropOldest(), stream.Capacity(1)), slow)
-		kept := &stage.Collect[*Tensor]{Max: 10}
-		stream.AddSink(g, "early-exit", b[2], kept)
-		ctx, stop := context.WithCancel(context.Background())
-		if cancel {
-			time.AfterFunc(time.Millisecond, stop)
 		}
-		_ = g.Run(ctx)
-		stop()
-		kept.Release()
-		if got := live.Load(); got != 0 {
-			t.Errorf("cancel=%v: %d tensor references left, want 0", cancel, got)
-		}
-	}
+	})
 }

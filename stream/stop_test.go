@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/spinorml/streamer/frame"
@@ -53,33 +54,35 @@ func TestStopKeepsEveryFrameAndEndsAudioWithVideo(t *testing.T) {
 			name = "live"
 		}
 		t.Run(name, func(t *testing.T) {
-			noLeaks(t)
-			g, vs, as, pipes := avGraph(live, time.Millisecond)
-			defer vs.Release()
-			defer as.Release()
-			time.AfterFunc(300*time.Millisecond, g.Stop)
-			if err := g.Run(context.Background()); err != nil {
-				t.Fatalf("Run after Stop: %v, want nil", err)
-			}
-			src := pipes[0].Stats()
-			vf, af := vs.Frames(), as.Frames()
-			if len(vf) == 0 || len(af) == 0 {
-				t.Fatalf("collected %d video and %d audio frames", len(vf), len(af))
-			}
-			if uint64(len(vf)) != src.Sent || src.Abandoned != 0 || src.Dropped != 0 {
-				t.Errorf("the source sent %d video frames, %d reached the sink (%+v)", src.Sent, len(vf), src)
-			}
-			for i, v := range vf {
-				if want := time.Duration(i) * time.Second / 30; v.PTS != want {
-					t.Fatalf("video frame %d: PTS %v, want %v: a frame was lost", i, v.PTS, want)
+			synctest.Test(t, func(t *testing.T) {
+				noLeaks(t)
+				g, vs, as, pipes := avGraph(live, time.Millisecond)
+				defer vs.Release()
+				defer as.Release()
+				time.AfterFunc(300*time.Millisecond, g.Stop)
+				if err := g.Run(context.Background()); err != nil {
+					t.Fatalf("Run after Stop: %v, want nil", err)
 				}
-			}
-			ve, ae := end(vf), end(af)
-			frameDur := time.Second / 30
-			if d := ae - ve; d < -frameDur || d > frameDur {
-				t.Errorf("video ends at %v, audio at %v: more than a frame (%v) apart", ve, ae, frameDur)
-			}
-			t.Logf("%d video frames (end %v), %d audio frames (end %v)", len(vf), ve, len(af), ae)
+				src := pipes[0].Stats()
+				vf, af := vs.Frames(), as.Frames()
+				if len(vf) == 0 || len(af) == 0 {
+					t.Fatalf("collected %d video and %d audio frames", len(vf), len(af))
+				}
+				if uint64(len(vf)) != src.Sent || src.Abandoned != 0 || src.Dropped != 0 {
+					t.Errorf("the source sent %d video frames, %d reached the sink (%+v)", src.Sent, len(vf), src)
+				}
+				for i, v := range vf {
+					if want := time.Duration(i) * time.Second / 30; v.PTS != want {
+						t.Fatalf("video frame %d: PTS %v, want %v: a frame was lost", i, v.PTS, want)
+					}
+				}
+				ve, ae := end(vf), end(af)
+				frameDur := time.Second / 30
+				if d := ae - ve; d < -frameDur || d > frameDur {
+					t.Errorf("video ends at %v, audio at %v: more than a frame (%v) apart", ve, ae, frameDur)
+				}
+				t.Logf("%d video frames (end %v), %d audio frames (end %v)", len(vf), ve, len(af), ae)
+			})
 		})
 	}
 }
@@ -116,31 +119,35 @@ func (stalled) Run(ctx context.Context, out stage.Out[frame.Video]) error {
 }
 
 func TestStopWithinCancelsAStalledSource(t *testing.T) {
-	noLeaks(t)
-	sink := &stage.Collect[frame.Video]{}
-	defer sink.Release()
-	g := stream.Connect[frame.Video](stalled{}, nil, sink)
-	g.StopWithin(50 * time.Millisecond)
-	start := time.Now()
-	err := g.Run(context.Background())
-	if !errors.Is(err, stream.ErrStopTimeout) {
-		t.Fatalf("Run: %v, want ErrStopTimeout", err)
-	}
-	t.Logf("cancelled after %v", time.Since(start))
+	synctest.Test(t, func(t *testing.T) {
+		noLeaks(t)
+		sink := &stage.Collect[frame.Video]{}
+		defer sink.Release()
+		g := stream.Connect[frame.Video](stalled{}, nil, sink)
+		g.StopWithin(50 * time.Millisecond)
+		start := time.Now()
+		err := g.Run(context.Background())
+		if !errors.Is(err, stream.ErrStopTimeout) {
+			t.Fatalf("Run: %v, want ErrStopTimeout", err)
+		}
+		t.Logf("cancelled after %v", time.Since(start))
+	})
 }
 
 func TestCancelIsStillImmediate(t *testing.T) {
-	noLeaks(t)
-	g, vs, as, pipes := avGraph(false, 5*time.Millisecond)
-	defer vs.Release()
-	defer as.Release()
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	defer cancel()
-	if err := g.Run(ctx); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("Run: %v, want the deadline", err)
-	}
-	// A cancel releases what is queued instead of processing it.
-	if s := pipes[0].Stats(); s.Abandoned == 0 {
-		t.Logf("no frame abandoned on cancel (%+v)", s)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		noLeaks(t)
+		g, vs, as, pipes := avGraph(false, 5*time.Millisecond)
+		defer vs.Release()
+		defer as.Release()
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		if err := g.Run(ctx); !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Run: %v, want the deadline", err)
+		}
+		// A cancel releases what is queued instead of processing it.
+		if s := pipes[0].Stats(); s.Abandoned == 0 {
+			t.Logf("no frame abandoned on cancel (%+v)", s)
+		}
+	})
 }

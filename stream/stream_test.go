@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"go.uber.org/goleak"
@@ -21,6 +22,14 @@ import (
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// Tests whose sleeps order events (a slow stage, a stop or cancel after a
+// while) run in a synctest bubble: time there is fake and moves only when
+// every goroutine of the graph waits, so the order does not depend on the
+// machine's speed. Two keep real time: TestCancelReturnsPromptly, whose
+// endless source into a drop-policy link never waits (fake time would never
+// move), and TestMetricsWhileRunning, which reads metrics while stages run
+// (in a bubble it would read them only while every stage waits).
 
 // noLeaks fails the test if frame handles made during it are still alive
 // when it ends.
@@ -175,8 +184,12 @@ func TestPanicInAStageIsAnError(t *testing.T) {
 	})
 	err := stream.Connect(pattern(10), stream.Via(bad), &stage.Null[V]{}).Run(context.Background())
 	var pe *stream.PanicError
-	if !errors.As(err, &pe) || pe.Value != "stage bug" || !strings.Contains(err.Error(), `stage "map"`) {
-		t.Fatalf("Run: %v, want a PanicError from map", err)
+	if !errors.As(err, &pe) || pe.Value != "stage bug" || err.Error() != `stream: stage "map": panic: stage bug` {
+		t.Fatalf("Run: %q, want a one-line PanicError from map", err)
+	}
+	// The trace is kept, out of the message: it names the panicking function.
+	if !strings.Contains(string(pe.Stack), "goroutine ") || !strings.Contains(string(pe.Stack), "stream_test.TestPanicInAStageIsAnError") {
+		t.Errorf("Stack does not show the panic:\n%s", pe.Stack)
 	}
 }
 
@@ -186,61 +199,65 @@ func TestDropPoliciesCountAndReleaseWhatTheyDrop(t *testing.T) {
 		opt  stream.LinkOption
 	}{{"drop-newest", stream.DropNewest()}, {"drop-oldest", stream.DropOldest()}} {
 		t.Run(tc.name, func(t *testing.T) {
-			noLeaks(t)
-			const n = 300
-			var got atomic.Int64
-			g := stream.New()
-			src := stream.AddSource(g, "src", pattern(n), stream.Capacity(2), tc.opt)
-			stream.AddSink(g, "slow", src, slowSink(100*time.Microsecond, &got))
-			if err := g.Run(context.Background()); err != nil {
-				t.Fatal(err)
-			}
-			s := src.Stats()
-			if s.Sent != n {
-				t.Fatalf("sent %d, want %d", s.Sent, n)
-			}
-			if s.Dropped == 0 {
-				t.Fatalf("nothing dropped with a slow reader: %+v", s)
-			}
-			if uint64(got.Load())+s.Dropped != n || s.Received != uint64(got.Load()) {
-				t.Fatalf("reader got %d, link says received %d dropped %d of %d", got.Load(), s.Received, s.Dropped, n)
-			}
-			if m := g.Metrics()[0]; m.Dropped != s.Dropped {
-				t.Fatalf("metrics dropped %d, link %d", m.Dropped, s.Dropped)
-			}
+			synctest.Test(t, func(t *testing.T) {
+				noLeaks(t)
+				const n = 300
+				var got atomic.Int64
+				g := stream.New()
+				src := stream.AddSource(g, "src", pattern(n), stream.Capacity(2), tc.opt)
+				stream.AddSink(g, "slow", src, slowSink(100*time.Microsecond, &got))
+				if err := g.Run(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+				s := src.Stats()
+				if s.Sent != n {
+					t.Fatalf("sent %d, want %d", s.Sent, n)
+				}
+				if s.Dropped == 0 {
+					t.Fatalf("nothing dropped with a slow reader: %+v", s)
+				}
+				if uint64(got.Load())+s.Dropped != n || s.Received != uint64(got.Load()) {
+					t.Fatalf("reader got %d, link says received %d dropped %d of %d", got.Load(), s.Received, s.Dropped, n)
+				}
+				if m := g.Metrics()[0]; m.Dropped != s.Dropped {
+					t.Fatalf("metrics dropped %d, link %d", m.Dropped, s.Dropped)
+				}
+			})
 		})
 	}
 }
 
 func TestByteBoundBlocksTheWriter(t *testing.T) {
-	noLeaks(t)
-	frameBytes := int64(64 * 48 * 3 / 2)
-	g := stream.New()
-	src := stream.AddSource(g, "src", pattern(40), stream.Capacity(100), stream.MaxBytes(3*frameBytes))
-	var maxBytes, maxQueued atomic.Int64
-	sink := stage.SinkFunc[V](func(ctx context.Context, in stage.In[V]) error {
-		for v := range in.All() {
-			time.Sleep(200 * time.Microsecond) // let the writer fill the link
-			s := src.Stats()
-			maxBytes.Store(max(maxBytes.Load(), s.Bytes))
-			maxQueued.Store(max(maxQueued.Load(), int64(s.Queued)))
-			v.Release()
+	synctest.Test(t, func(t *testing.T) {
+		noLeaks(t)
+		frameBytes := int64(64 * 48 * 3 / 2)
+		g := stream.New()
+		src := stream.AddSource(g, "src", pattern(40), stream.Capacity(100), stream.MaxBytes(3*frameBytes))
+		var maxBytes, maxQueued atomic.Int64
+		sink := stage.SinkFunc[V](func(ctx context.Context, in stage.In[V]) error {
+			for v := range in.All() {
+				time.Sleep(200 * time.Microsecond) // let the writer fill the link
+				s := src.Stats()
+				maxBytes.Store(max(maxBytes.Load(), s.Bytes))
+				maxQueued.Store(max(maxQueued.Load(), int64(s.Queued)))
+				v.Release()
+			}
+			return nil
+		})
+		stream.AddSink(g, "sink", src, sink)
+		if err := g.Run(context.Background()); err != nil {
+			t.Fatal(err)
 		}
-		return nil
+		if maxBytes.Load() > 3*frameBytes || maxQueued.Load() > 3 {
+			t.Fatalf("link held %d bytes, %d frames; bound is %d bytes (3 frames)", maxBytes.Load(), maxQueued.Load(), 3*frameBytes)
+		}
+		if maxQueued.Load() < 2 {
+			t.Fatalf("the link never filled (max %d queued): the test proves nothing", maxQueued.Load())
+		}
+		if s := src.Stats(); s.Received != 40 || s.Dropped != 0 {
+			t.Fatalf("stats %+v", s)
+		}
 	})
-	stream.AddSink(g, "sink", src, sink)
-	if err := g.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if maxBytes.Load() > 3*frameBytes || maxQueued.Load() > 3 {
-		t.Fatalf("link held %d bytes, %d frames; bound is %d bytes (3 frames)", maxBytes.Load(), maxQueued.Load(), 3*frameBytes)
-	}
-	if maxQueued.Load() < 2 {
-		t.Fatalf("the link never filled (max %d queued): the test proves nothing", maxQueued.Load())
-	}
-	if s := src.Stats(); s.Received != 40 || s.Dropped != 0 {
-		t.Fatalf("stats %+v", s)
-	}
 }
 
 func TestTeeAndMerge(t *testing.T) {
@@ -429,34 +446,36 @@ func TestFailureStopsASourceThatOnlyWaitsOnCtx(t *testing.T) {
 // frames (3 MB each), the heap stays within what the links and stages can
 // hold, however many frames pass.
 func TestBackpressureBoundsMemory(t *testing.T) {
-	noLeaks(t)
-	const frameBytes = 1920 * 1080 * 3 / 2
-	runtime.GC()
-	var base runtime.MemStats
-	runtime.ReadMemStats(&base)
-	var peak uint64
-	slow := stage.SinkFunc[V](func(ctx context.Context, in stage.In[V]) error {
-		n := 0
-		for v := range in.All() {
-			v.Release()
-			if n++; n%10 == 0 {
-				var m runtime.MemStats
-				runtime.ReadMemStats(&m)
-				peak = max(peak, m.HeapInuse)
+	synctest.Test(t, func(t *testing.T) {
+		noLeaks(t)
+		const frameBytes = 1920 * 1080 * 3 / 2
+		runtime.GC()
+		var base runtime.MemStats
+		runtime.ReadMemStats(&base)
+		var peak uint64
+		slow := stage.SinkFunc[V](func(ctx context.Context, in stage.In[V]) error {
+			n := 0
+			for v := range in.All() {
+				v.Release()
+				if n++; n%10 == 0 {
+					var m runtime.MemStats
+					runtime.ReadMemStats(&m)
+					peak = max(peak, m.HeapInuse)
+				}
+				time.Sleep(2 * time.Millisecond)
 			}
-			time.Sleep(2 * time.Millisecond)
+			return nil
+		})
+		src := &stage.Pattern{Width: 1920, Height: 1080, Frames: 200}
+		if err := stream.Connect(src, stream.Via(stage.Pass[V](), stage.Pass[V]()), slow, stream.Capacity(2)).Run(context.Background()); err != nil {
+			t.Fatal(err)
 		}
-		return nil
+		// In flight at most: 3 links x 2 frames, one frame in each of 4 stages,
+		// and the pool's spares; 200 frames would be 622 MB.
+		grown := int64(peak) - int64(base.HeapInuse)
+		t.Logf("heap grew by %.1f MB (%.1f frames) while 200 frames of 1080p passed", float64(grown)/1e6, float64(grown)/frameBytes)
+		if grown > 40*frameBytes { // room for garbage between GCs (sync.Pool drops buffers under -race)
+			t.Fatalf("heap grew by %d MB: backpressure does not bound memory", grown>>20)
+		}
 	})
-	src := &stage.Pattern{Width: 1920, Height: 1080, Frames: 200}
-	if err := stream.Connect(src, stream.Via(stage.Pass[V](), stage.Pass[V]()), slow, stream.Capacity(2)).Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	// In flight at most: 3 links x 2 frames, one frame in each of 4 stages,
-	// and the pool's spares; 200 frames would be 622 MB.
-	grown := int64(peak) - int64(base.HeapInuse)
-	t.Logf("heap grew by %.1f MB (%.1f frames) while 200 frames of 1080p passed", float64(grown)/1e6, float64(grown)/frameBytes)
-	if grown > 40*frameBytes { // room for garbage between GCs (sync.Pool drops buffers under -race)
-		t.Fatalf("heap grew by %d MB: backpressure does not bound memory", grown>>20)
-	}
 }
