@@ -19,6 +19,10 @@
 //	        running the same va elements; says so when no device exists.
 //	streams N live publishes (H.264 over UDP) in one process against N
 //	        ffmpeg CLI processes: streams per core, RSS per stream.
+//	netlatency
+//	        glass-to-glass latency per protocol (UDP, SRT, RTMP, RTSP) on
+//	        loopback, frames numbered in the picture: ours against the
+//	        ffmpeg CLI sending and receiving the same stream.
 //	soak    a live graph for a long time: RSS, heap, goroutines, handles.
 package main
 

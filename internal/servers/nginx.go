@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"testing"
 )
 
 // rtmpModule is where Debian's libnginx-mod-rtmp installs the module.
@@ -41,7 +40,7 @@ func (n *Nginx) HTTP() string { return fmt.Sprintf("http://127.0.0.1:%d", n.HTTP
 // prefix, pid file and logs in a temporary folder; it skips the test when
 // nginx or libnginx-mod-rtmp is missing. nginx-rtmp never ends a play
 // session by itself: bound pullers by time or a graceful stop.
-func NginxRTMP(t testing.TB) *Nginx {
+func NginxRTMP(t TB) *Nginx {
 	t.Helper()
 	bin := need(t, "nginx", "Debian package nginx")
 	if _, err := os.Stat(rtmpModule); err != nil {

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"testing"
 )
 
 //go:embed testdata/rtsp_server.c
@@ -44,7 +43,7 @@ var (
 // a free port; it skips the test when gcc, pkg-config or the
 // gst-rtsp-server development files (Debian libgstrtspserver-1.0-dev) are
 // missing.
-func RTSPServer(t testing.TB) *RTSP {
+func RTSPServer(t TB) *RTSP {
 	t.Helper()
 	buildOnce.Do(buildRTSPServer)
 	if skipWhy != "" {

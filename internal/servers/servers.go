@@ -7,7 +7,8 @@
 // test, naming it. Each server can be killed and started again mid-test
 // (Proc.Kill, Proc.Restart), to test reconnects.
 //
-// The package is for tests: it takes a testing.TB everywhere.
+// The package is for tests and benchmarks: it takes a TB everywhere, which
+// a testing.TB is.
 package servers
 
 import (
@@ -22,16 +23,26 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"testing"
 	"time"
 )
+
+// TB is what the servers need of their caller: a testing.TB, or a
+// benchmark's own that ends its run on Fatal and Skip as testing does.
+type TB interface {
+	Helper()
+	Cleanup(func())
+	TempDir() string
+	Fatal(args ...any)
+	Skip(args ...any)
+	Skipf(format string, args ...any)
+}
 
 // startTimeout bounds how long a server may take to listen.
 const startTimeout = 10 * time.Second
 
 // Proc is a server process.
 type Proc struct {
-	t     testing.TB
+	t     TB
 	name  string
 	args  []string
 	ready func() error // nil once the server listens
@@ -46,7 +57,7 @@ type Proc struct {
 
 // start runs name with args and waits until ready reports nil; the process
 // is killed when the test ends.
-func start(t testing.TB, ready func() error, name string, args ...string) *Proc {
+func start(t TB, ready func() error, name string, args ...string) *Proc {
 	t.Helper()
 	p := &Proc{t: t, name: name, args: args, ready: ready, log: new(bytes.Buffer)}
 	if err := p.run(); err != nil {
@@ -135,7 +146,7 @@ func (p *Proc) Log() string {
 
 // need skips t unless the program is on PATH (or, absolute, exists);
 // why says what provides it.
-func need(t testing.TB, program, why string) string {
+func need(t TB, program, why string) string {
 	t.Helper()
 	path, err := exec.LookPath(program)
 	if err != nil {
@@ -145,7 +156,7 @@ func need(t testing.TB, program, why string) string {
 }
 
 // FreeTCPPort returns a TCP port on 127.0.0.1 that nothing listens on now.
-func FreeTCPPort(t testing.TB) int {
+func FreeTCPPort(t TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -156,7 +167,7 @@ func FreeTCPPort(t testing.TB) int {
 }
 
 // FreeUDPPort returns a UDP port on 127.0.0.1 that nothing is bound to now.
-func FreeUDPPort(t testing.TB) int {
+func FreeUDPPort(t TB) int {
 	t.Helper()
 	c, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {

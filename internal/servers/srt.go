@@ -4,7 +4,6 @@ package servers
 
 import (
 	"fmt"
-	"testing"
 )
 
 // SRT is an SRT relay: what is published to one port is sent to the
@@ -25,7 +24,7 @@ func (s *SRT) Play() string { return fmt.Sprintf("srt://127.0.0.1:%d?mode=caller
 // srt-tools) is missing. The relay passes MPEG-TS in 1316-byte packets (7
 // TS packets), as SRT publishers send it. A puller that calls before the
 // publisher waits without a timeout of its own: set one.
-func SRTRelay(t testing.TB) *SRT {
+func SRTRelay(t TB) *SRT {
 	t.Helper()
 	bin := need(t, "srt-live-transmit", "Debian package srt-tools")
 	s := &SRT{PublishPort: FreeUDPPort(t), PlayPort: FreeUDPPort(t)}
