@@ -167,13 +167,9 @@ func (dec *Decoder[T]) Run(ctx context.Context, in stage.In[T], out stage.Out[T]
 	d := &decoder[T]{cfg: dec}
 	defer d.close()
 	for {
-		v, ok := in.Recv()
+		v, ok := recv(ctx, in)
 		if !ok {
 			break
-		}
-		if ctx.Err() != nil {
-			v.Release()
-			return ctx.Err()
 		}
 		var data frame.Data
 		var c *frame.Codec

@@ -10,6 +10,7 @@ import "C"
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 	"unsafe"
@@ -127,8 +128,8 @@ func (enc *Encoder[T]) encoderName() (string, *astiav.Codec, error) {
 func (enc *Encoder[T]) options(name string) (*astiav.Dictionary, error) {
 	dict := astiav.NewDictionary()
 	set := func(k, v string) error {
-		if err := dict.Set(k, v, 0); err != nil {
-			return fmt.Errorf("ffmpeg: encoder %s option %s=%s: %w", name, k, v, err)
+		if err := setOption(dict, k, v); err != nil {
+			return fmt.Errorf("ffmpeg: encoder %s %w", name, err)
 		}
 		return nil
 	}
@@ -185,6 +186,7 @@ func (enc *Encoder[T]) Validate() error {
 	return nil
 }
 
+// encoder is the state of one Encoder run.
 type encoder[T frame.Frame] struct {
 	cfg     *Encoder[T]
 	cc      *astiav.CodecContext
@@ -193,12 +195,8 @@ type encoder[T frame.Frame] struct {
 	tb      frame.Rational
 	codec   *frame.Codec
 	sws     *C.struct_SwsContext
-	swr     *C.SwrContext
-	fifo    *C.AVAudioFifo
-	pixFmt  C.int // video: what the encoder takes
-	sampFmt C.int // audio
-	rate    int
-	ch      int
+	pixFmt  C.int       // video: what the encoder takes
+	audio   audioFrames // audio: what the encoder takes, cut to its frame size
 	lastPTS int64
 	samples int64         // audio: samples sent to the encoder
 	start   time.Duration // audio: PTS of the first input frame
@@ -212,12 +210,7 @@ func (e *encoder[T]) close() {
 	if e.sws != nil {
 		C.sws_freeContext(e.sws)
 	}
-	if e.swr != nil {
-		C.swr_free(&e.swr)
-	}
-	if e.fifo != nil {
-		C.av_audio_fifo_free(e.fifo)
-	}
+	e.audio.free()
 }
 
 // snapRates are the frame rates a frame duration is matched to.
@@ -239,7 +232,7 @@ func rateOf(d time.Duration) frame.Rational {
 	return frame.Rational{Num: 1_000_000, Den: int(d / time.Microsecond)}
 }
 
-// open opens the encoder for the first frame f.
+// open opens the encoder for the first frame f, lasting dur.
 func (e *encoder[T]) open(f *C.AVFrame, dur time.Duration) error {
 	name, codec, err := e.cfg.encoderName()
 	if err != nil {
@@ -251,76 +244,11 @@ func (e *encoder[T]) open(f *C.AVFrame, dur time.Duration) error {
 		return fmt.Errorf("ffmpeg: encoder %s: out of memory", name)
 	}
 	e.cc, e.c = cc, codecCtx(cc)
-	ccodec := (*C.AVCodec)(cptr(codec))
 	video := f.width > 0
 	if video {
-		e.pixFmt = f.format
-		if pfs := codec.PixelFormats(); len(pfs) > 0 {
-			ok := false
-			for _, p := range pfs {
-				ok = ok || C.int(p) == f.format
-			}
-			if !ok {
-				e.pixFmt = C.int(pfs[0])
-			}
-		}
-		fr := e.cfg.FrameRate
-		if fr.Num <= 0 || fr.Den <= 0 {
-			fr = rateOf(dur)
-		}
-		// A 90 kHz time base, as MPEG uses, rather than 1/fps: variable
-		// frame rate input keeps its timestamps (the frame rate is set
-		// apart, for rate control).
-		e.tb = frame.Rational{Num: 1, Den: 90000}
-		e.frameD = time.Duration(int64(time.Second) * int64(fr.Den) / int64(fr.Num))
-		cc.SetWidth(int(f.width))
-		cc.SetHeight(int(f.height))
-		cc.SetPixelFormat(astiav.PixelFormat(e.pixFmt))
-		cc.SetTimeBase(avRat(e.tb))
-		cc.SetFramerate(avRat(fr))
-		cc.SetSampleAspectRatio(astiav.NewRational(1, 1))
-		if e.cfg.GOP > 0 {
-			cc.SetGopSize(e.cfg.GOP)
-		}
+		e.setVideo(codec, f, dur)
 	} else {
-		e.sampFmt = f.format
-		if sfs := codec.SampleFormats(); len(sfs) > 0 {
-			ok := false
-			for _, s := range sfs {
-				ok = ok || C.int(s) == f.format
-			}
-			if !ok {
-				e.sampFmt = C.int(sfs[0])
-			}
-		}
-		e.rate, e.ch = int(f.sample_rate), int(f.ch_layout.nb_channels)
-		if e.cfg.SampleRate > 0 {
-			e.rate = e.cfg.SampleRate
-		}
-		if e.cfg.Channels > 0 {
-			e.ch = e.cfg.Channels
-		}
-		if rates := ccodec.supported_samplerates; rates != nil {
-			list := unsafe.Slice(rates, 32)
-			ok := false
-			for _, r := range list {
-				if r == 0 {
-					break
-				}
-				ok = ok || int(r) == e.rate
-			}
-			if !ok {
-				e.rate = int(list[0])
-				if e.rate == 0 {
-					e.rate = 48000
-				}
-			}
-		}
-		e.tb = frame.Rational{Num: 1, Den: e.rate}
-		cc.SetSampleFormat(astiav.SampleFormat(e.sampFmt))
-		cc.SetSampleRate(e.rate)
-		C.sm_ctx_default_layout(e.c, C.int(e.ch))
-		cc.SetTimeBase(avRat(e.tb))
+		e.setAudio(codec, f)
 	}
 	if e.cfg.BitRate > 0 {
 		cc.SetBitRate(e.cfg.BitRate)
@@ -329,37 +257,108 @@ func (e *encoder[T]) open(f *C.AVFrame, dur time.Duration) error {
 	if e.cfg.GlobalHeader {
 		cc.SetFlags(cc.Flags().Add(astiav.CodecContextFlagGlobalHeader))
 	}
-	dict, err := e.cfg.options(name)
+	if err := e.openCodec(codec, f); err != nil {
+		return err
+	}
+	if fs := cc.FrameSize(); !video && fs > 0 && (*C.AVCodec)(cptr(codec)).capabilities&C.AV_CODEC_CAP_VARIABLE_FRAME_SIZE == 0 {
+		if err := e.audio.cut(fs, true); err != nil {
+			return fmt.Errorf("ffmpeg: encoder %s: %w", name, err)
+		}
+	}
+	return e.describeOutput(codec)
+}
+
+// setVideo sets the codec context up for video frames like f: its size,
+// the first pixel format the encoder takes unless it takes f's, and the
+// frame rate (FrameRate, else guessed from dur).
+func (e *encoder[T]) setVideo(codec *astiav.Codec, f *C.AVFrame, dur time.Duration) {
+	cc := e.cc
+	e.pixFmt = f.format
+	if pfs := codec.PixelFormats(); len(pfs) > 0 && !slices.Contains(pfs, astiav.PixelFormat(f.format)) {
+		e.pixFmt = C.int(pfs[0])
+	}
+	fr := e.cfg.FrameRate
+	if fr.Num <= 0 || fr.Den <= 0 {
+		fr = rateOf(dur)
+	}
+	// A 90 kHz time base, as MPEG uses, rather than 1/fps: variable
+	// frame rate input keeps its timestamps (the frame rate is set
+	// apart, for rate control).
+	e.tb = frame.Rational{Num: 1, Den: 90000}
+	e.frameD = time.Duration(int64(time.Second) * int64(fr.Den) / int64(fr.Num))
+	cc.SetWidth(int(f.width))
+	cc.SetHeight(int(f.height))
+	cc.SetPixelFormat(astiav.PixelFormat(e.pixFmt))
+	cc.SetTimeBase(avRat(e.tb))
+	cc.SetFramerate(avRat(fr))
+	cc.SetSampleAspectRatio(astiav.NewRational(1, 1))
+	if e.cfg.GOP > 0 {
+		cc.SetGopSize(e.cfg.GOP)
+	}
+}
+
+// setAudio sets the codec context up for audio frames like f: the first
+// sample format the encoder takes unless it takes f's, SampleRate and
+// Channels (default: f's), the rate moved to the first the encoder takes
+// when it lists some and not this one.
+func (e *encoder[T]) setAudio(codec *astiav.Codec, f *C.AVFrame) {
+	a := &e.audio
+	a.sf = f.format
+	if sfs := codec.SampleFormats(); len(sfs) > 0 && !slices.Contains(sfs, astiav.SampleFormat(f.format)) {
+		a.sf = C.int(sfs[0])
+	}
+	a.rate, a.ch = int(f.sample_rate), int(f.ch_layout.nb_channels)
+	if e.cfg.SampleRate > 0 {
+		a.rate = e.cfg.SampleRate
+	}
+	if e.cfg.Channels > 0 {
+		a.ch = e.cfg.Channels
+	}
+	if rates := codecRates(codec); len(rates) > 0 && !slices.Contains(rates, a.rate) {
+		a.rate = rates[0]
+	}
+	e.tb = frame.Rational{Num: 1, Den: a.rate}
+	e.cc.SetSampleFormat(astiav.SampleFormat(a.sf))
+	e.cc.SetSampleRate(a.rate)
+	C.sm_ctx_default_layout(e.c, C.int(a.ch))
+	e.cc.SetTimeBase(avRat(e.tb))
+}
+
+// openCodec opens the codec context with the options of the Encoder; its
+// errors carry what FFmpeg logged, and f's description.
+func (e *encoder[T]) openCodec(codec *astiav.Codec, f *C.AVFrame) error {
+	dict, err := e.cfg.options(e.name)
 	if err != nil {
 		return err
 	}
 	defer dict.Free()
-	if e.cfg.CRF > 0 && e.cfg.BitRate == 0 && (name == "libvpx" || name == "libvpx-vp9") {
-		cc.SetBitRate(0)
+	if e.cfg.CRF > 0 && e.cfg.BitRate == 0 && (e.name == "libvpx" || e.name == "libvpx-vp9") {
+		e.cc.SetBitRate(0)
 	}
 	log := newLogBuf()
 	defer log.free()
-	if ret := C.sm_codec_open_logged(e.c, ccodec, dictRef(dict), log.p, log.size); ret < 0 {
-		return fmt.Errorf("ffmpeg: encoder %s: open (%s): %w", name, e.describe(f), withLog(avErr(ret), log.text()))
+	if ret := C.sm_codec_open_logged(e.c, (*C.AVCodec)(cptr(codec)), dictRef(dict), log.p, log.size); ret < 0 {
+		return fmt.Errorf("ffmpeg: encoder %s: open (%s): %w", e.name, e.describe(f), withLog(avErr(ret), log.text()))
 	}
 	if left := dict.Get("", nil, astiav.DictionaryFlags(astiav.DictionaryFlagIgnoreSuffix)); left != nil {
-		return fmt.Errorf("ffmpeg: encoder %s: unknown option %q", name, left.Key())
+		return fmt.Errorf("ffmpeg: encoder %s: unknown option %q", e.name, left.Key())
 	}
+	return nil
+}
+
+// describeOutput sets e.codec, the description of the stream the opened
+// encoder makes, with its FFmpeg parameters remembered.
+func (e *encoder[T]) describeOutput(codec *astiav.Codec) error {
 	c := &frame.Codec{
 		Format:   formatOfCodec(codec.ID()),
 		TimeBase: e.tb,
 		BitRate:  e.cfg.BitRate,
 	}
-	if video {
-		c.Width, c.Height = int(f.width), int(f.height)
-		c.FrameRate = rat(cc.Framerate())
+	if e.c.width > 0 {
+		c.Width, c.Height = int(e.c.width), int(e.c.height)
+		c.FrameRate = rat(e.cc.Framerate())
 	} else {
-		c.SampleRate, c.Channels = e.rate, e.ch
-		if fs := cc.FrameSize(); fs > 0 && ccodec.capabilities&C.AV_CODEC_CAP_VARIABLE_FRAME_SIZE == 0 {
-			if e.fifo = C.av_audio_fifo_alloc(C.enum_AVSampleFormat(e.sampFmt), C.int(e.ch), C.int(fs)); e.fifo == nil {
-				return fmt.Errorf("ffmpeg: encoder %s: out of memory", name)
-			}
-		}
+		c.SampleRate, c.Channels = e.audio.rate, e.audio.ch
 	}
 	if p := C.avcodec_profile_name(e.c.codec_id, e.c.profile); p != nil {
 		c.Profile = C.GoString(p)
@@ -369,11 +368,11 @@ func (e *encoder[T]) open(f *C.AVFrame, dur time.Duration) error {
 	}
 	par := C.avcodec_parameters_alloc()
 	if par == nil {
-		return fmt.Errorf("ffmpeg: encoder %s: out of memory", name)
+		return fmt.Errorf("ffmpeg: encoder %s: out of memory", e.name)
 	}
 	if err := avErr(C.avcodec_parameters_from_context(par, e.c)); err != nil {
 		C.avcodec_parameters_free(&par)
-		return fmt.Errorf("ffmpeg: encoder %s: codec parameters: %w", name, err)
+		return fmt.Errorf("ffmpeg: encoder %s: codec parameters: %w", e.name, err)
 	}
 	rememberParams(c, par)
 	e.codec = c
@@ -384,7 +383,7 @@ func (e *encoder[T]) describe(f *C.AVFrame) string {
 	if f.width > 0 {
 		return fmt.Sprintf("%dx%d %s", f.width, f.height, pixFmtName(e.pixFmt))
 	}
-	return fmt.Sprintf("%s %d Hz %d channels", astiav.SampleFormat(e.sampFmt).Name(), e.rate, e.ch)
+	return fmt.Sprintf("%s %d Hz %d channels", astiav.SampleFormat(e.audio.sf).Name(), e.audio.rate, e.audio.ch)
 }
 
 // Run encodes until the end of input, flushes the encoder and returns nil,
@@ -393,13 +392,9 @@ func (enc *Encoder[T]) Run(ctx context.Context, in stage.In[T], out stage.Out[T]
 	e := &encoder[T]{cfg: enc, lastPTS: noPTS}
 	defer e.close()
 	for {
-		v, ok := in.Recv()
+		v, ok := recv(ctx, in)
 		if !ok {
 			break
-		}
-		if ctx.Err() != nil {
-			v.Release()
-			return ctx.Err()
 		}
 		var f *C.AVFrame
 		var err error
@@ -430,13 +425,19 @@ func (enc *Encoder[T]) Run(ctx context.Context, in stage.In[T], out stage.Out[T]
 	if ctx.Err() != nil || e.cc == nil {
 		return ctx.Err()
 	}
-	if e.fifo != nil {
-		if e.swr != nil {
-			g := C.av_frame_alloc()
-			if ret := C.sm_resample(&e.swr, nil, g, e.sampFmt, C.int(e.rate), C.int(e.ch)); ret >= 0 && g.nb_samples > 0 {
-				C.av_audio_fifo_write(e.fifo, (*unsafe.Pointer)(unsafe.Pointer(g.extended_data)), g.nb_samples)
+	return e.flush(ctx, out)
+}
+
+// flush sends the samples still held for the frame cutter, then drains the
+// encoder.
+func (e *encoder[T]) flush(ctx context.Context, out stage.Out[T]) error {
+	if e.audio.fifo != nil {
+		if e.audio.swr != nil {
+			if g, err := e.audio.convert(nil); err == nil {
+				if err := e.audio.push(g); err != nil {
+					return fmt.Errorf("ffmpeg: encoder %s: %w", e.name, err)
+				}
 			}
-			C.sm_frame_free(g)
 		}
 		if err := e.drainFIFO(ctx, out, true); err != nil {
 			return err
@@ -470,52 +471,36 @@ func (e *encoder[T]) encode(ctx context.Context, f *C.AVFrame, pts time.Duration
 		f.pict_type = C.AV_PICTURE_TYPE_NONE
 		return e.send(ctx, f, out)
 	}
-	if f.format != e.sampFmt || int(f.sample_rate) != e.rate || int(f.ch_layout.nb_channels) != e.ch || e.swr != nil {
-		g := C.av_frame_alloc()
-		ret := C.sm_resample(&e.swr, f, g, e.sampFmt, C.int(e.rate), C.int(e.ch))
-		C.sm_frame_free(f)
-		if ret < 0 {
-			C.sm_frame_free(g)
-			return fmt.Errorf("ffmpeg: encoder %s: convert audio: %w", e.name, avErr(ret))
+	if e.audio.converts(f) {
+		var err error
+		if f, err = e.audio.convert(f); err != nil {
+			return fmt.Errorf("ffmpeg: encoder %s: convert audio: %w", e.name, err)
 		}
-		f = g
 	}
-	if e.fifo == nil {
+	if e.audio.fifo == nil {
 		f.pts = C.int64_t(fromDur(e.start, e.tb) + e.samples)
 		e.samples += int64(f.nb_samples)
 		return e.send(ctx, f, out)
 	}
-	if f.nb_samples > 0 {
-		ret := C.av_audio_fifo_write(e.fifo, (*unsafe.Pointer)(unsafe.Pointer(f.extended_data)), f.nb_samples)
-		if ret < 0 {
-			C.sm_frame_free(f)
-			return fmt.Errorf("ffmpeg: encoder %s: audio FIFO: %w", e.name, avErr(ret))
-		}
+	if err := e.audio.push(f); err != nil {
+		return fmt.Errorf("ffmpeg: encoder %s: %w", e.name, err)
 	}
-	C.sm_frame_free(f)
 	return e.drainFIFO(ctx, out, false)
 }
 
 // drainFIFO sends whole encoder frames from the FIFO; at the end it sends
 // the rest, padded with silence.
 func (e *encoder[T]) drainFIFO(ctx context.Context, out stage.Out[T], end bool) error {
-	fs := C.int(e.cc.FrameSize())
 	for {
-		n := C.av_audio_fifo_size(e.fifo)
-		if n == 0 || n < fs && !end {
+		f, err := e.audio.pop(end)
+		if err != nil {
+			return fmt.Errorf("ffmpeg: encoder %s: %w", e.name, err)
+		}
+		if f == nil {
 			return nil
 		}
-		var cerr C.int
-		f := C.sm_audio_frame(e.sampFmt, C.int(e.rate), C.int(e.ch), fs, &cerr)
-		if f == nil {
-			return fmt.Errorf("ffmpeg: encoder %s: %w", e.name, avErr(cerr))
-		}
-		got := C.av_audio_fifo_read(e.fifo, (*unsafe.Pointer)(unsafe.Pointer(f.extended_data)), min(n, fs))
-		if got < fs {
-			C.av_samples_set_silence(f.extended_data, got, fs-got, C.int(e.ch), C.enum_AVSampleFormat(e.sampFmt))
-		}
 		f.pts = C.int64_t(fromDur(e.start, e.tb) + e.samples)
-		e.samples += int64(fs)
+		e.samples += int64(f.nb_samples)
 		if err := e.send(ctx, f, out); err != nil {
 			return err
 		}
