@@ -9,9 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"strconv"
-	"time"
 
 	"github.com/spinorml/streamer/frame"
 )
@@ -297,7 +295,10 @@ func (y *Y4MWriter) WriteFrame(ctx context.Context, v frame.Video) error {
 		}
 		fps := y.FPS
 		if fps.Num <= 0 || fps.Den <= 0 {
-			fps = rateOf(v.Duration)
+			fps = frame.RateOf(v.Duration)
+		}
+		if fps.Num <= 0 {
+			fps = frame.Rational{Num: 30, Den: 1} // unknown: Y4M has no "variable"
 		}
 		if _, err := fmt.Fprintf(y.w, "%s W%d H%d F%d:%d Ip A1:1 C%s\n", y4mMagic, v.Width, v.Height, fps.Num, fps.Den, c); err != nil {
 			return fmt.Errorf("y4m: write header: %w", err)
@@ -366,20 +367,4 @@ func (y *Y4MWriter) Run(ctx context.Context, in In[frame.Video]) error {
 		return fmt.Errorf("y4m: %w", err)
 	}
 	return nil
-}
-
-// rateOf guesses the frame rate of frames lasting d: a common broadcast rate
-// when d is within 0.1% of one, else 1/d; 30/1 when d is unknown.
-func rateOf(d time.Duration) frame.Rational {
-	if d < time.Microsecond {
-		return frame.Rational{Num: 30, Den: 1}
-	}
-	common := []frame.Rational{{Num: 24000, Den: 1001}, {Num: 24, Den: 1}, {Num: 25, Den: 1}, {Num: 30000, Den: 1001}, {Num: 30, Den: 1}, {Num: 50, Den: 1}, {Num: 60000, Den: 1001}, {Num: 60, Den: 1}, {Num: 15, Den: 1}, {Num: 10, Den: 1}, {Num: 120, Den: 1}}
-	got := float64(time.Second) / float64(d)
-	for _, r := range common {
-		if math.Abs(got-r.Float())/r.Float() < 0.001 {
-			return r
-		}
-	}
-	return frame.Rational{Num: int(time.Second / time.Microsecond), Den: int(d / time.Microsecond)}
 }

@@ -526,7 +526,9 @@ func TestY4MWriterFrameRate(t *testing.T) {
 		{frame.Rational{}, 33366666, "F30000:1001"},
 		{frame.Rational{}, 41708333, "F24000:1001"},
 		{frame.Rational{}, 20 * time.Millisecond, "F50:1"},
-		{frame.Rational{}, 7 * time.Millisecond, "F1000000:7000"},
+		{frame.Rational{}, 7 * time.Millisecond, "F1000:7"},
+		{frame.Rational{}, -time.Second, "F30:1"},
+		{frame.Rational{}, 500, "F2000000:1"},
 		{frame.Rational{Num: 12, Den: 1}, 40 * time.Millisecond, "F12:1"},
 	} {
 		var buf bytes.Buffer
