@@ -23,19 +23,19 @@ var presets = []string{"ultrafast", "superfast", "veryfast", "faster", "fast", "
 
 // Per preset index: the speed knobs of the elements that have no preset
 // names of their own.
-var ( //nolint:gochecknoglobals // tables: per-preset values of each encoder family
+var (
 	// vp8enc's cpu-used in realtime mode (-16..16, higher is faster), for
 	// ultrafast..medium; slow..veryslow use good-quality mode.
-	vp8Realtime = [...]int{16, 14, 12, 10, 8, 6}
+	vp8Realtime = [...]int{16, 14, 12, 10, 8, 6} //nolint:gochecknoglobals // a table by preset index
 	// vp9enc's cpu-used in realtime mode (libvpx takes 0..9 for VP9).
-	vp9Realtime = [...]int{9, 9, 8, 7, 6, 5}
+	vp9Realtime = [...]int{9, 9, 8, 7, 6, 5} //nolint:gochecknoglobals // a table by preset index
 	// libvpx's cpu-used in good-quality mode (deadline 1 s), for
 	// slow, slower and veryslow.
-	vpxGood = [...]int{2, 1, 0}
+	vpxGood = [...]int{2, 1, 0} //nolint:gochecknoglobals // a table by preset index
 	// The VA encoders' target-usage: 1 best quality, 7 fastest.
-	vaTargetUsage = [...]int{7, 7, 6, 5, 5, 4, 3, 2, 1}
+	vaTargetUsage = [...]int{7, 7, 6, 5, 5, 4, 3, 2, 1} //nolint:gochecknoglobals // a table by preset index
 	// The NVIDIA encoders' preset nicks.
-	nvPreset = [...]string{"hp", "hp", "hp", "default", "default", "default", "hq", "hq", "hq"}
+	nvPreset = [...]string{"hp", "hp", "hp", "default", "default", "default", "hq", "hq", "hq"} //nolint:gochecknoglobals // a table by preset index
 )
 
 // vpxGoodDeadline is libvpx's good-quality deadline (µs per frame).

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -301,34 +302,28 @@ func (d *demuxer) Run(ctx context.Context, video stage.Out[frame.Video], audio s
 	if in := d.in; in.Decode && (in.Decoding.OnError == media.Fail || in.Decoding.Threads > 0) {
 		C.streamer_decoder_settings(p.el, C.gboolean(boolInt(in.Decoding.OnError == media.Fail)), C.int(in.Decoding.Threads))
 	}
-	var runs []func() error
+	var ps ports
+	defer ps.close()
 	var gone atomic.Int32
 	if d.streams.Video != 0 {
-		run, done, err := port(ctx, p, demuxVideo, video, d.in.Realtime, &gone, d.wanted())
-		if err != nil {
-			return err
-		}
-		defer done()
-		runs = append(runs, run)
+		err = addPort(ctx, p, &ps, demuxVideo, video, d.in.Realtime, &gone, d.wanted())
 	}
-	if d.streams.Audio != 0 {
-		run, done, err := port(ctx, p, demuxAudio, audio, d.in.Realtime, &gone, d.wanted())
-		if err != nil {
-			return err
-		}
-		defer done()
-		runs = append(runs, run)
+	if d.streams.Audio != 0 && err == nil {
+		err = addPort(ctx, p, &ps, demuxAudio, audio, d.in.Realtime, &gone, d.wanted())
+	}
+	if err != nil {
+		return err
 	}
 	defer p.onCancel(ctx)()
 	if err := p.setState(StatePlaying); err != nil {
 		return fmt.Errorf("gst: open %s: %w", d.in.URL, err)
 	}
-	errs := make(chan error, len(runs))
-	for _, run := range runs {
+	errs := make(chan error, len(ps.runs))
+	for _, run := range ps.runs {
 		go func() { errs <- run() }()
 	}
 	var first error
-	for range runs {
+	for range ps.runs {
 		if err := <-errs; err != nil && first == nil {
 			first = err
 		}
@@ -351,20 +346,36 @@ func (d *demuxer) wanted() int32 {
 	return n
 }
 
-// port returns what delivers the frames of the appsink called name on
-// out (see deliver), and what closes its puller once it returned. The
-// appsink waits for the pipeline clock when realtime.
-func port[T frame.Frame](ctx context.Context, p *pipeline, name string, out stage.Out[T], realtime bool, gone *atomic.Int32, wanted int32) (run func() error, done func(), err error) {
+// ports are a demuxer's connected streams: what delivers each one's
+// frames, and what closes its puller once that returned.
+type ports struct {
+	runs   []func() error
+	closes []func()
+}
+
+// close closes the pullers, the last added first.
+func (ps *ports) close() {
+	for _, c := range slices.Backward(ps.closes) {
+		c()
+	}
+}
+
+// addPort adds to ps the port that delivers the frames of the appsink
+// called name on out (see deliver); ps is unchanged on error. The appsink
+// waits for the pipeline clock when realtime.
+func addPort[T frame.Frame](ctx context.Context, p *pipeline, ps *ports, name string, out stage.Out[T], realtime bool, gone *atomic.Int32, wanted int32) error {
 	pl, err := newPuller[T](p, name, defaultQueue)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	if realtime {
 		cs := C.CString("sync")
 		C.streamer_set_boolean(pl.el, cs, 1)
 		C.free(unsafe.Pointer(cs))
 	}
-	return func() error { return deliver(ctx, p, pl, out, gone, wanted) }, pl.close, nil
+	ps.runs = append(ps.runs, func() error { return deliver(ctx, p, pl, out, gone, wanted) })
+	ps.closes = append(ps.closes, pl.close)
+	return nil
 }
 
 // deliver sends pl's frames on out. When out's reader stops (or out is

@@ -5,7 +5,6 @@ package gst
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/spinorml/streamer/frame"
@@ -283,12 +282,3 @@ func (t *Transform[I, O]) Run(ctx context.Context, in stage.In[I], out stage.Out
 
 // stopPlaying sets the pipeline to NULL without freeing it.
 func (p *pipeline) stopPlaying() { _ = p.setState(StateNull) }
-
-// firstElement returns the factory name a description starts with.
-func firstElement(desc string) string {
-	f := strings.Fields(desc)
-	if len(f) == 0 {
-		return ""
-	}
-	return f[0]
-}
