@@ -65,8 +65,8 @@ type Data interface {
 // copies. They are process-wide on purpose: a frame may cross any number of
 // backends and graphs, and a leak is a leak wherever it happens.
 var (
-	liveHandles atomic.Int64
-	copiedBytes atomic.Int64
+	liveHandles atomic.Int64 //nolint:gochecknoglobals // process-wide leak counter, see above
+	copiedBytes atomic.Int64 //nolint:gochecknoglobals // process-wide copy counter, see above
 )
 
 // Live returns the number of Data handles allocated and not yet freed, in

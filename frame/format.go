@@ -48,7 +48,8 @@ const (
 	MP3
 )
 
-var formatNames = map[Format]string{
+// formatNames is the one table of format names (String and ParseFormat).
+var formatNames = map[Format]string{ //nolint:gochecknoglobals // constant table
 	FormatUnknown: "unknown",
 	I420:          "I420", NV12: "NV12", I422: "I422", I444: "I444", YUY2: "YUY2",
 	RGBA: "RGBA", BGRA: "BGRA", GRAY8: "GRAY8",

@@ -72,7 +72,7 @@ func Source[T any](src stage.Source[T], f Fault) stage.Source[T] {
 				if release := stage.OpsOf[T]().Release; release != nil {
 					release(v)
 				}
-				link.Drain()
+				_ = link.Drain()
 				<-errc
 				return err
 			}
