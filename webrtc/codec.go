@@ -41,6 +41,29 @@ func capability(f frame.Format) (pion.RTPCodecCapability, error) {
 	return pion.RTPCodecCapability{}, fmt.Errorf("%v cannot travel over WebRTC here (H264, VP8, VP9 and Opus can)", f)
 }
 
+// servedFormats checks the codecs a server (Endpoint or Ingest) is set
+// to take, a video codec and an audio codec each 0 for none, and returns
+// those set.
+func servedFormats(video, audio frame.Format) ([]frame.Format, error) {
+	var only []frame.Format
+	for _, f := range []frame.Format{video, audio} {
+		if f == 0 {
+			continue
+		}
+		if _, err := capability(f); err != nil {
+			return nil, err
+		}
+		only = append(only, f)
+	}
+	if len(only) == 0 {
+		return nil, errors.New("neither Video nor Audio is set")
+	}
+	if video != 0 && !video.IsVideo() || audio != 0 && !audio.IsAudio() {
+		return nil, fmt.Errorf("Video %v and Audio %v: a video codec and an audio codec", video, audio)
+	}
+	return only, nil
+}
+
 // formatOfMime returns the frame format of an RTP codec, or 0.
 func formatOfMime(mime string) frame.Format {
 	switch strings.ToLower(mime) {

@@ -4,14 +4,9 @@ package webrtc
 
 import (
 	"context"
-	"crypto/rand"
-	_ "embed"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
-	"path"
-	"strings"
 	"sync"
 	"time"
 
@@ -67,29 +62,13 @@ type Endpoint struct {
 // NewEndpoint returns an Endpoint serving video and audio of the formats
 // opts names.
 func NewEndpoint(opts EndpointOptions) (*Endpoint, error) {
-	if opts.Video == 0 && opts.Audio == 0 {
-		return nil, errors.New("webrtc endpoint: neither Video nor Audio is set")
-	}
-	for _, f := range []frame.Format{opts.Video, opts.Audio} {
-		if f == 0 {
-			continue
-		}
-		if _, err := capability(f); err != nil {
-			return nil, fmt.Errorf("webrtc endpoint: %w", err)
-		}
-	}
-	if opts.Video != 0 && !opts.Video.IsVideo() || opts.Audio != 0 && !opts.Audio.IsAudio() {
-		return nil, fmt.Errorf("webrtc endpoint: Video %v and Audio %v: a video codec and an audio codec", opts.Video, opts.Audio)
+	// Only the codecs sent, so that the answer lists nothing else.
+	only, err := servedFormats(opts.Video, opts.Audio)
+	if err != nil {
+		return nil, fmt.Errorf("webrtc endpoint: %w", err)
 	}
 	if opts.Queue <= 0 {
 		opts.Queue = 256
-	}
-	// Only the codecs sent, so that the answer lists nothing else.
-	var only []frame.Format
-	for _, f := range []frame.Format{opts.Video, opts.Audio} {
-		if f != 0 {
-			only = append(only, f)
-		}
 	}
 	api, err := opts.api(only...)
 	if err != nil {
@@ -132,42 +111,25 @@ type viewerSample struct {
 	audio bool
 }
 
-// player is a page that plays the endpoint that serves it in a browser.
-//
-//go:embed player.html
-var player []byte
-
 // ServeHTTP answers WHEP: POST an offer to the endpoint's path, DELETE
 // the Location it returned. OPTIONS answers a CORS preflight, and GET
 // gives a page that plays the stream in a browser (a WHEP client in a
 // few lines of JavaScript).
 func (e *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if cors(w, r) {
-		return
+	signalServer{"WHEP", "WHEP player", playerJS, e.post, e.endSession}.serve(w, r)
+}
+
+// endSession ends the session of viewer id, reporting whether there is
+// one.
+func (e *Endpoint) endSession(id string) bool {
+	e.mu.Lock()
+	v := e.viewers[id]
+	e.mu.Unlock()
+	if v == nil {
+		return false
 	}
-	switch r.Method {
-	case http.MethodGet, http.MethodHead:
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_, _ = w.Write(player)
-	case http.MethodPost:
-		e.post(w, r)
-	case http.MethodDelete:
-		e.mu.Lock()
-		v := e.viewers[path.Base(r.URL.Path)]
-		e.mu.Unlock()
-		if v == nil {
-			http.Error(w, "no such session", http.StatusNotFound)
-			return
-		}
-		e.end(v, false)
-		w.WriteHeader(http.StatusOK)
-	case http.MethodPatch:
-		// Trickle ICE: candidates all come in the offer and answer.
-		http.Error(w, "trickle ICE is not supported", http.StatusMethodNotAllowed)
-	default:
-		w.Header().Set("Allow", "GET, POST, DELETE, OPTIONS")
-		http.Error(w, "WHEP takes POST and DELETE", http.StatusMethodNotAllowed)
-	}
+	e.end(v, false)
+	return true
 }
 
 func (e *Endpoint) post(w http.ResponseWriter, r *http.Request) {
@@ -175,20 +137,10 @@ func (e *Endpoint) post(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	e.mu.Lock()
-	switch {
-	case e.ended:
-		e.mu.Unlock()
-		http.Error(w, "the stream has ended", http.StatusGone)
-		return
-	case e.opts.MaxViewers > 0 && len(e.viewers)+e.pending >= e.opts.MaxViewers:
-		e.mu.Unlock()
-		http.Error(w, "too many viewers", http.StatusServiceUnavailable)
+	if code, why := e.admit(); code != 0 {
+		http.Error(w, why, code)
 		return
 	}
-	e.pending++
-	e.sessions.Add(1)
-	e.mu.Unlock()
 	v, err := e.newViewer(w, r, offerSDP)
 	e.mu.Lock()
 	e.pending--
@@ -209,18 +161,31 @@ func (e *Endpoint) post(w http.ResponseWriter, r *http.Request) {
 	go e.serve(v)
 }
 
+// admit counts an offer being answered, or returns the HTTP status and
+// the reason for refusing it.
+func (e *Endpoint) admit() (int, string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.ended {
+		return http.StatusGone, "the stream has ended"
+	}
+	if e.opts.MaxViewers > 0 && len(e.viewers)+e.pending >= e.opts.MaxViewers {
+		return http.StatusServiceUnavailable, "too many viewers"
+	}
+	e.pending++
+	e.sessions.Add(1)
+	return 0, ""
+}
+
 func (e *Endpoint) newViewer(w http.ResponseWriter, r *http.Request, offerSDP []byte) (*viewer, error) {
 	peer, err := newSendPeer(e.api, e.opts.Options, e.opts.Video, e.opts.Audio, false)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return nil, err
 	}
-	var id [8]byte
-	_, _ = rand.Read(id[:])
-	v := &viewer{id: hex.EncodeToString(id[:]), peer: peer, queue: make(chan viewerSample, e.opts.Queue), waitKey: e.opts.Video != 0}
+	v := &viewer{id: sessionID(), peer: peer, queue: make(chan viewerSample, e.opts.Queue), waitKey: e.opts.Video != 0}
 	v.ctx, v.cancel = context.WithCancel(context.Background())
-	resource := strings.TrimSuffix(r.URL.Path, "/") + "/" + v.id
-	if err := answer(w, r, e.opts.Options, peer.pc, offerSDP, resource); err != nil {
+	if err := answer(w, r, e.opts.Options, peer.pc, offerSDP, v.id); err != nil {
 		return v, err
 	}
 	return v, nil
@@ -337,37 +302,18 @@ func (e *Endpoint) broadcast(s sample, audio bool) {
 // Either input may be the zero In.
 func (e *Endpoint) Run(ctx context.Context, video stage.In[frame.Video], audio stage.In[frame.Audio]) error {
 	defer e.Close()
-	var wg sync.WaitGroup
-	errs := make([]error, 2)
 	var clock pacer
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	if video != (stage.In[frame.Video]{}) {
-		wg.Go(func() {
-			p := &preparer{format: e.opts.Video}
-			errs[0] = pump(ctx, video, &clock, func(v frame.Video) (sample, error) {
-				return p.prepare(ctx, v.Data, v.Format, v.Codec, v.PTS, v.DTS, v.Keyframe)
-			}, func(s sample) error { e.start(&clock); e.broadcast(s, false); return nil })
-			if errs[0] != nil {
-				cancel()
-			}
-		})
+	broadcast := func(audio bool) func(sample) error {
+		return func(s sample) error {
+			e.start(&clock)
+			e.broadcast(s, audio)
+			return nil
+		}
 	}
-	if audio != (stage.In[frame.Audio]{}) {
-		wg.Go(func() {
-			p := &preparer{format: e.opts.Audio}
-			errs[1] = pump(ctx, audio, &clock, func(a frame.Audio) (sample, error) {
-				s, err := p.prepare(ctx, a.Data, a.Format, a.Codec, a.PTS, a.DTS, true)
-				s.dur = a.Duration
-				return s, err
-			}, func(s sample) error { e.start(&clock); e.broadcast(s, true); return nil })
-			if errs[1] != nil {
-				cancel()
-			}
-		})
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	err := sendBoth(ctx, &clock,
+		&feed[frame.Video]{in: video, prepare: (&preparer{format: e.opts.Video}).video, send: broadcast(false)},
+		&feed[frame.Audio]{in: audio, prepare: (&preparer{format: e.opts.Audio}).audio, send: broadcast(true)})
+	if err != nil {
 		return fmt.Errorf("webrtc endpoint: %w", err)
 	}
 	return ctx.Err()
@@ -394,72 +340,4 @@ func (e *Endpoint) Close() error {
 	e.mu.Unlock()
 	e.sessions.Wait()
 	return nil
-}
-
-// pacer holds senders of several streams to one wall clock: the first
-// frame of any stream fixes the wall-clock time of PTS 0, and each frame
-// waits until its PTS is due. Safe for concurrent use.
-type pacer struct {
-	mu    sync.Mutex
-	start time.Time
-}
-
-func (c *pacer) origin() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.start
-}
-
-// wait returns once pts is due, at once when it is late, and false when
-// ctx ends first.
-func (c *pacer) wait(ctx context.Context, pts time.Duration) bool {
-	c.mu.Lock()
-	if c.start.IsZero() {
-		c.start = time.Now().Add(-pts)
-	}
-	d := time.Until(c.start.Add(pts))
-	c.mu.Unlock()
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
-
-// pump reads in until its end, turning each frame into a sample with
-// prepare and, once its PTS is due by clock, handing it to send. It
-// releases every frame it receives, and returns the first error, or nil
-// at the end of in or when ctx ends.
-func pump[T interface {
-	frame.Video | frame.Audio
-	Release()
-	Span() (time.Duration, time.Duration)
-}](ctx context.Context, in stage.In[T], clock *pacer, prepare func(T) (sample, error), send func(sample) error) error {
-	for {
-		f, ok := in.Recv()
-		if !ok {
-			return nil
-		}
-		if ctx.Err() != nil {
-			f.Release()
-			return nil
-		}
-		s, err := prepare(f)
-		f.Release()
-		if err != nil {
-			return err
-		}
-		if !clock.wait(ctx, s.pts) {
-			return nil
-		}
-		if err := send(s); err != nil {
-			return err
-		}
-	}
 }

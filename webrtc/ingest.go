@@ -4,14 +4,8 @@ package webrtc
 
 import (
 	"context"
-	"crypto/rand"
-	_ "embed"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"net/http"
-	"path"
-	"strings"
 	"sync"
 
 	pion "github.com/pion/webrtc/v4"
@@ -47,18 +41,9 @@ type Ingest struct {
 
 // NewIngest returns an Ingest taking the codecs opts names.
 func NewIngest(opts IngestOptions) (*Ingest, error) {
-	var only []frame.Format
-	for _, f := range []frame.Format{opts.Video, opts.Audio} {
-		if f == 0 {
-			continue
-		}
-		only = append(only, f)
-	}
-	if len(only) == 0 {
-		return nil, errors.New("whip ingest: neither Video nor Audio is set")
-	}
-	if opts.Video != 0 && !opts.Video.IsVideo() || opts.Audio != 0 && !opts.Audio.IsAudio() {
-		return nil, fmt.Errorf("whip ingest: Video %v and Audio %v: a video codec and an audio codec", opts.Video, opts.Audio)
+	only, err := servedFormats(opts.Video, opts.Audio)
+	if err != nil {
+		return nil, fmt.Errorf("whip ingest: %w", err)
 	}
 	api, err := opts.api(only...)
 	if err != nil {
@@ -75,46 +60,29 @@ func (g *Ingest) Streams() media.Streams {
 	return media.Streams{Video: g.opts.Video, Audio: g.opts.Audio}
 }
 
-// publisher is a page that publishes a browser's camera and microphone
-// to the ingest that serves it.
-//
-//go:embed publish.html
-var publisher []byte
-
 // ServeHTTP answers WHIP: POST an offer to the ingest's path, DELETE the
 // Location it returned. OPTIONS answers a CORS preflight, and GET gives a
 // page that publishes a browser's camera and microphone.
 func (g *Ingest) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if cors(w, r) {
-		return
+	signalServer{"WHIP", "WHIP publisher", publishJS, g.post, g.endSession}.serve(w, r)
+}
+
+// endSession ends the live session if its id is id, reporting whether it
+// was.
+func (g *Ingest) endSession(id string) bool {
+	g.mu.Lock()
+	var p *recvPeer
+	if g.session != "" && id == g.session {
+		p = g.peer
 	}
-	switch r.Method {
-	case http.MethodGet, http.MethodHead:
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_, _ = w.Write(publisher)
-	case http.MethodPost:
-		g.post(w, r)
-	case http.MethodDelete:
-		g.mu.Lock()
-		var p *recvPeer
-		if g.session != "" && path.Base(r.URL.Path) == g.session {
-			p = g.peer
-		}
-		g.mu.Unlock()
-		if p == nil {
-			http.Error(w, "no such session", http.StatusNotFound)
-			return
-		}
-		// Closing the connection ends the tracks: Run finishes what it
-		// holds and returns.
-		_ = p.pc.Close()
-		w.WriteHeader(http.StatusOK)
-	case http.MethodPatch:
-		http.Error(w, "trickle ICE is not supported", http.StatusMethodNotAllowed)
-	default:
-		w.Header().Set("Allow", "GET, POST, DELETE, OPTIONS")
-		http.Error(w, "WHIP takes POST and DELETE", http.StatusMethodNotAllowed)
+	g.mu.Unlock()
+	if p == nil {
+		return false
 	}
+	// Closing the connection ends the tracks: Run finishes what it holds
+	// and returns.
+	_ = p.pc.Close()
+	return true
 }
 
 func (g *Ingest) post(w http.ResponseWriter, r *http.Request) {
@@ -122,22 +90,11 @@ func (g *Ingest) post(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var id [8]byte
-	_, _ = rand.Read(id[:])
-	sid := hex.EncodeToString(id[:])
-	g.mu.Lock()
-	switch {
-	case g.finished:
-		g.mu.Unlock()
-		http.Error(w, "this ingest has ended", http.StatusGone)
-		return
-	case g.session != "":
-		g.mu.Unlock()
-		http.Error(w, "a publisher is already live", http.StatusConflict)
+	sid := sessionID()
+	if code, why := g.admit(sid); code != 0 {
+		http.Error(w, why, code)
 		return
 	}
-	g.session = sid
-	g.mu.Unlock()
 	fail := func() {
 		g.mu.Lock()
 		g.session, g.peer = "", nil
@@ -149,7 +106,7 @@ func (g *Ingest) post(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	if err := answer(w, r, g.opts.Options, p.pc, offerSDP, strings.TrimSuffix(r.URL.Path, "/")+"/"+sid); err != nil {
+	if err := answer(w, r, g.opts.Options, p.pc, offerSDP, sid); err != nil {
 		_ = p.pc.Close()
 		fail()
 		return
@@ -164,6 +121,21 @@ func (g *Ingest) post(w http.ResponseWriter, r *http.Request) {
 	}
 	g.peer = p
 	g.arrived <- p // one session at a time: the buffer has room
+}
+
+// admit makes sid the live session, or returns the HTTP status and the
+// reason for refusing it.
+func (g *Ingest) admit(sid string) (int, string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.finished {
+		return http.StatusGone, "this ingest has ended"
+	}
+	if g.session != "" {
+		return http.StatusConflict, "a publisher is already live"
+	}
+	g.session = sid
+	return 0, ""
 }
 
 // Run waits for a publisher, then sends the frames it publishes until it

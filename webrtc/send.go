@@ -80,6 +80,19 @@ func (p *preparer) prepare(ctx context.Context, d frame.Data, f frame.Format, c 
 	return sample{data: au, pts: pts, key: key || idr}, nil
 }
 
+// video prepares a video frame.
+func (p *preparer) video(ctx context.Context, v frame.Video) (sample, error) {
+	return p.prepare(ctx, v.Data, v.Format, v.Codec, v.PTS, v.DTS, v.Keyframe)
+}
+
+// audio prepares an audio frame, every one a key frame; the sample keeps
+// its duration for a viewer joining while it plays.
+func (p *preparer) audio(ctx context.Context, a frame.Audio) (sample, error) {
+	s, err := p.prepare(ctx, a.Data, a.Format, a.Codec, a.PTS, a.DTS, true)
+	s.dur = a.Duration
+	return s, err
+}
+
 // trackSender writes the samples of one stream to one peer's track, RTP
 // timestamps following PTS, and makes the sender reports that map them
 // to wall-clock time.

@@ -4,10 +4,14 @@ package webrtc
 
 import (
 	"context"
+	"crypto/rand"
+	_ "embed"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"time"
 
@@ -116,8 +120,9 @@ func excerpt(body []byte) string {
 
 // answer is the server's side of offer: it applies the offer read from r
 // to pc, waits for pc's ICE candidates, and writes the answer with 201
-// Created and Location: resource.
-func answer(w http.ResponseWriter, r *http.Request, o Options, pc *pion.PeerConnection, offerSDP []byte, resource string) error {
+// Created and Location: the request's path and then session, the
+// resource a DELETE ends.
+func answer(w http.ResponseWriter, r *http.Request, o Options, pc *pion.PeerConnection, offerSDP []byte, session string) error {
 	ctx, cancel := context.WithTimeout(r.Context(), o.timeout())
 	defer cancel()
 	if err := pc.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeOffer, SDP: string(offerSDP)}); err != nil {
@@ -141,7 +146,7 @@ func answer(w http.ResponseWriter, r *http.Request, o Options, pc *pion.PeerConn
 		return ctx.Err()
 	}
 	w.Header().Set("Content-Type", "application/sdp")
-	w.Header().Set("Location", resource)
+	w.Header().Set("Location", strings.TrimSuffix(r.URL.Path, "/")+"/"+session)
 	w.WriteHeader(http.StatusCreated)
 	_, err = io.WriteString(w, pc.LocalDescription().SDP)
 	return err
@@ -175,4 +180,68 @@ func cors(w http.ResponseWriter, r *http.Request) bool {
 		return true
 	}
 	return false
+}
+
+// The pages a WHEP Endpoint and a WHIP Ingest give to a GET: one shell,
+// the signalling both share, and each one's own script.
+var (
+	//go:embed page.html
+	pageHTML string
+	//go:embed signal.js
+	signalJS string
+	//go:embed player.js
+	playerJS string
+	//go:embed publish.js
+	publishJS string
+)
+
+// pageOf returns the page titled title that runs script after the shared
+// signalling.
+func pageOf(title, script string) []byte {
+	s := strings.Replace(pageHTML, "{{title}}", title, 1)
+	return []byte(strings.Replace(s, "{{script}}", signalJS+"\n"+script, 1))
+}
+
+// sessionID returns a new session's id, the last element of its
+// resource: random, so that one client cannot end another's session.
+func sessionID() string {
+	var id [8]byte
+	_, _ = rand.Read(id[:])
+	return hex.EncodeToString(id[:])
+}
+
+// signalServer is the HTTP side of a WHIP or WHEP server (protocol says
+// which): it answers a CORS preflight, gives a page (title and script, see
+// pageOf) to GET, hands a POST of an offer to post, and a DELETE of a
+// session's resource to end, answering 404 when end reports no such
+// session. PATCH (trickle ICE) is refused: candidates all come in the
+// offer and answer.
+type signalServer struct {
+	protocol, title, script string
+	post                    func(http.ResponseWriter, *http.Request)
+	end                     func(session string) bool
+}
+
+func (s signalServer) serve(w http.ResponseWriter, r *http.Request) {
+	if cors(w, r) {
+		return
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write(pageOf(s.title, s.script))
+	case http.MethodPost:
+		s.post(w, r)
+	case http.MethodDelete:
+		if !s.end(path.Base(r.URL.Path)) {
+			http.Error(w, "no such session", http.StatusNotFound)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	case http.MethodPatch:
+		http.Error(w, "trickle ICE is not supported", http.StatusMethodNotAllowed)
+	default:
+		w.Header().Set("Allow", "GET, POST, DELETE, OPTIONS")
+		http.Error(w, s.protocol+" takes POST and DELETE", http.StatusMethodNotAllowed)
+	}
 }

@@ -57,65 +57,19 @@ func (*Publisher) Name() string { return "whip" }
 // returns an error; ctx ending returns its error. Frames with a DTS
 // before their PTS (B-frames) are refused: WebRTC cannot carry them.
 func (p *Publisher) Run(ctx context.Context, video stage.In[frame.Video], audio stage.In[frame.Audio]) (err error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	// A format left 0 is the first frame's; the frame is kept for sending.
-	var firstV *frame.Video
-	var firstA *frame.Audio
-	vf, af := p.opts.Video, p.opts.Audio
-	noV, noA := video == (stage.In[frame.Video]{}), audio == (stage.In[frame.Audio]{})
-	var peek sync.WaitGroup
-	if !noV && vf == 0 {
-		peek.Go(func() {
-			if v, ok := video.Recv(); ok {
-				firstV, vf = &v, v.Format
-			} else {
-				noV = true
-			}
-		})
-	}
-	if !noA && af == 0 {
-		peek.Go(func() {
-			if a, ok := audio.Recv(); ok {
-				firstA, af = &a, a.Format
-			} else {
-				noA = true
-			}
-		})
-	}
-	peek.Wait()
-	defer func() {
-		if firstV != nil {
-			firstV.Release()
-		}
-		if firstA != nil {
-			firstA.Release()
-		}
-	}()
-	if noV {
-		vf = 0
-	}
-	if noA {
-		af = 0
-	}
+	vfeed, afeed := &feed[frame.Video]{in: video}, &feed[frame.Audio]{in: audio}
+	vf, af := p.formats(vfeed, afeed)
+	defer vfeed.off()
+	defer afeed.off()
 	if vf == 0 && af == 0 {
 		return ctx.Err()
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	api, err := p.opts.api()
+	peer, resource, err := p.connect(ctx, vf, af)
 	if err != nil {
-		return fmt.Errorf("whip %s: %w", p.url, err)
-	}
-	peer, err := newSendPeer(api, p.opts.Options, vf, af, true)
-	if err != nil {
-		return fmt.Errorf("whip %s: %w", p.url, err)
-	}
-	resource, err := offer(ctx, p.opts.Options, p.url, peer.pc)
-	if err != nil {
-		peer.close(false)
-		return fmt.Errorf("whip: %w", err)
+		return err
 	}
 	graceful := false
 	defer func() {
@@ -129,72 +83,21 @@ func (p *Publisher) Run(ctx context.Context, video stage.In[frame.Video], audio 
 	}
 	var clock pacer
 	var wmu sync.Mutex // the two pumps share the peer's RTCP writes
-	write := func(t *trackSender, s sample) error {
-		wmu.Lock()
-		defer wmu.Unlock()
-		select {
-		case <-peer.failed:
-			return errors.New("the connection failed or was closed")
-		default:
+	write := func(t *trackSender) func(sample) error {
+		return func(s sample) error {
+			wmu.Lock()
+			defer wmu.Unlock()
+			select {
+			case <-peer.failed:
+				return errors.New("the connection failed or was closed")
+			default:
+			}
+			return t.write(peer.pc, clock.origin(), s)
 		}
-		return t.write(peer.pc, clock.origin(), s)
 	}
-	errs := make([]error, 2)
-	var wg sync.WaitGroup
-	if vf != 0 {
-		wg.Go(func() {
-			pr := &preparer{format: vf}
-			prep := func(v frame.Video) (sample, error) {
-				return pr.prepare(ctx, v.Data, v.Format, v.Codec, v.PTS, v.DTS, v.Keyframe)
-			}
-			send := func(s sample) error { return write(peer.video, s) }
-			if firstV != nil {
-				v := *firstV
-				firstV = nil
-				s, err := prep(v)
-				v.Release()
-				if err == nil && clock.wait(ctx, s.pts) {
-					err = send(s)
-				}
-				if err != nil {
-					errs[0] = err
-					cancel()
-					return
-				}
-			}
-			if errs[0] = pump(ctx, video, &clock, prep, send); errs[0] != nil {
-				cancel()
-			}
-		})
-	}
-	if af != 0 {
-		wg.Go(func() {
-			pr := &preparer{format: af}
-			prep := func(a frame.Audio) (sample, error) {
-				return pr.prepare(ctx, a.Data, a.Format, a.Codec, a.PTS, a.DTS, true)
-			}
-			send := func(s sample) error { return write(peer.audio, s) }
-			if firstA != nil {
-				a := *firstA
-				firstA = nil
-				s, err := prep(a)
-				a.Release()
-				if err == nil && clock.wait(ctx, s.pts) {
-					err = send(s)
-				}
-				if err != nil {
-					errs[1] = err
-					cancel()
-					return
-				}
-			}
-			if errs[1] = pump(ctx, audio, &clock, prep, send); errs[1] != nil {
-				cancel()
-			}
-		})
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	vfeed.prepare, vfeed.send = (&preparer{format: vf}).video, write(peer.video)
+	afeed.prepare, afeed.send = (&preparer{format: af}).audio, write(peer.audio)
+	if err := sendBoth(ctx, &clock, vfeed, afeed); err != nil {
 		return fmt.Errorf("whip %s: %w", p.url, err)
 	}
 	if err := ctx.Err(); err != nil {
@@ -202,4 +105,41 @@ func (p *Publisher) Run(ctx context.Context, video stage.In[frame.Video], audio 
 	}
 	graceful = true
 	return nil
+}
+
+// formats returns the formats sent: those of the options, or for one left
+// 0 the format of the input's first frame, which its feed keeps to send
+// first. An input without frames is turned off and its format is 0. The
+// inputs are read at once, as a graph may hold one until the other is.
+func (p *Publisher) formats(video *feed[frame.Video], audio *feed[frame.Audio]) (vf, af frame.Format) {
+	var peek sync.WaitGroup
+	peek.Go(func() { vf = video.peek(p.opts.Video, func(v frame.Video) frame.Format { return v.Format }) })
+	peek.Go(func() { af = audio.peek(p.opts.Audio, func(a frame.Audio) frame.Format { return a.Format }) })
+	peek.Wait()
+	if vf == 0 {
+		video.off()
+	}
+	if af == 0 {
+		audio.off()
+	}
+	return vf, af
+}
+
+// connect makes the peer sending vf and af (0 for none) and negotiates
+// the session, returning its resource URL.
+func (p *Publisher) connect(ctx context.Context, vf, af frame.Format) (*sendPeer, string, error) {
+	api, err := p.opts.api()
+	if err != nil {
+		return nil, "", fmt.Errorf("whip %s: %w", p.url, err)
+	}
+	peer, err := newSendPeer(api, p.opts.Options, vf, af, true)
+	if err != nil {
+		return nil, "", fmt.Errorf("whip %s: %w", p.url, err)
+	}
+	resource, err := offer(ctx, p.opts.Options, p.url, peer.pc)
+	if err != nil {
+		peer.close(false)
+		return nil, "", fmt.Errorf("whip: %w", err)
+	}
+	return peer, resource, nil
 }
