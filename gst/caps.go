@@ -18,6 +18,8 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/spinorml/streamer/codec/h264"
+	"github.com/spinorml/streamer/codec/h265"
 	"github.com/spinorml/streamer/frame"
 )
 
@@ -216,7 +218,7 @@ func capsFor(f facts) (string, error) {
 		case frame.DMABuf:
 			media = "video/x-raw(memory:DMABuf)"
 		}
-		return fmt.Sprintf("%s,format=%s,width=%d,height=%d,framerate=%s", media, s, f.width, f.height, rateOf(f.dur)), nil
+		return fmt.Sprintf("%s,format=%s,width=%d,height=%d,framerate=%s", media, s, f.width, f.height, capsRate(f.dur)), nil
 	}
 	if s, ok := rawAudio[f.format]; ok {
 		layout := "interleaved"
@@ -240,7 +242,7 @@ func capsFor(f facts) (string, error) {
 		if f.width > 0 && f.height > 0 {
 			s += fmt.Sprintf(",width=%d,height=%d", f.width, f.height)
 		}
-		return s + ",framerate=" + rateOf(f.dur), nil
+		return s + ",framerate=" + capsRate(f.dur), nil
 	}
 	if f.format == frame.Opus {
 		s += ",channel-mapping-family=0"
@@ -248,22 +250,14 @@ func capsFor(f facts) (string, error) {
 	return s + fmt.Sprintf(",rate=%d,channels=%d", f.rate, f.channels), nil
 }
 
-// rateOf is the framerate field for frames lasting d: an exact common rate
-// when d is close to one, else 0/1 (variable).
-func rateOf(d time.Duration) string {
-	if d <= 0 {
-		return "0/1"
+// capsRate is the framerate field for frames lasting d (frame.RateOf), or
+// GStreamer's 0/1 (variable) when d is unknown.
+func capsRate(d time.Duration) string {
+	r := frame.RateOf(d)
+	if r.Num == 0 {
+		r.Den = 1
 	}
-	fps := float64(time.Second) / float64(d)
-	for _, r := range [][2]int{{24000, 1001}, {30000, 1001}, {60000, 1001}} {
-		if math.Abs(fps-float64(r[0])/float64(r[1])) < 0.001 {
-			return fmt.Sprintf("%d/%d", r[0], r[1])
-		}
-	}
-	if n := math.Round(fps); math.Abs(fps-n) < 0.001*n {
-		return fmt.Sprintf("%d/1", int(n))
-	}
-	return fmt.Sprintf("%d/%d", int64(time.Second), int64(d))
+	return r.String()
 }
 
 // withCodecData adapts the caps of encoded frames that are not
@@ -278,11 +272,11 @@ func withCodecData(s string, f facts) string {
 	data := ",codec_data=(buffer)" + hex.EncodeToString(x)
 	switch f.format {
 	case frame.H264:
-		if x[0] == 1 { // avcC; Annex B extradata starts with a start code
+		if h264.IsAVCC(x) { // Annex B extradata starts with a start code
 			return "video/x-h264,stream-format=avc,alignment=au" + data
 		}
 	case frame.H265:
-		if x[0] == 1 {
+		if h265.IsHVCC(x) {
 			return "video/x-h265,stream-format=hvc1,alignment=au" + data
 		}
 	case frame.AAC:
