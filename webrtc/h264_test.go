@@ -4,50 +4,26 @@ package webrtc
 
 import (
 	"bytes"
-	"encoding/hex"
 	"testing"
+
+	"github.com/spinorml/streamer/codec/nal"
 )
 
-// SPS of libx264 (through the ffmpeg CLI): High 4:4:4 Predictive at
-// 320x240, and 1920x1080 (1088 coded, cropped by 8 rows).
+// Parameter sets and slices: the writer looks only at their types.
 var (
-	sps320  = mustHex("67f4000d919b28283f602200000300020000030078 1e28532c")
-	sps1080 = mustHex("67f40028919b280f0044fc4e022000000300200000 0781e30632c0")
-	pps     = mustHex("68ebe3c44844")
+	sps   = []byte{0x67, 0x42, 0xc0, 0x1e, 0xd9}
+	pps   = []byte{0x68, 0xce, 0x3c, 0x80}
+	aud   = []byte{0x09, 0xf0}
+	idr   = []byte{0x65, 0x88, 0x84, 0x00, 0x21}
+	slice = []byte{0x41, 0x9a, 0x02}
 )
 
-func mustHex(s string) []byte {
-	b, err := hex.DecodeString(string(bytes.ReplaceAll([]byte(s), []byte(" "), nil)))
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
+func annexB(units ...[]byte) []byte { return nal.AppendAnnexB(nil, units...) }
 
-func TestParseSPS(t *testing.T) {
-	for _, c := range []struct {
-		sps                  []byte
-		w, h, profile, level int
-	}{{sps320, 320, 240, 244, 13}, {sps1080, 1920, 1080, 244, 40}} {
-		s, err := parseSPS(c.sps)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if s.width != c.w || s.height != c.h || s.profile != c.profile || s.level != c.level {
-			t.Errorf("SPS %x: %+v, want %dx%d profile %d level %d", c.sps, s, c.w, c.h, c.profile, c.level)
-		}
-	}
-	if _, err := parseSPS(sps320[:6]); err == nil {
-		t.Error("a truncated SPS parsed")
-	}
-}
-
-func annexB(units ...[]byte) []byte {
-	var b []byte
-	for _, u := range units {
-		b = append(append(b, 0, 0, 0, 1), u...)
-	}
-	return b
+// avccRecord is the avcC record of sps and pps, with 4-byte lengths.
+func avccRecord() []byte {
+	b := append([]byte{1, 0x42, 0xc0, 0x1e, 0xff, 0xe1, 0, byte(len(sps))}, sps...)
+	return append(append(b, 1, 0, byte(len(pps))), pps...)
 }
 
 func lengthPrefixed(units ...[]byte) []byte {
@@ -59,27 +35,20 @@ func lengthPrefixed(units ...[]byte) []byte {
 	return b
 }
 
-var (
-	aud   = []byte{0x09, 0xf0}
-	idr   = []byte{0x65, 0x88, 0x84, 0x00, 0x21}
-	slice = []byte{0x41, 0x9a, 0x02}
-)
-
 // An avcC stream (as a demuxed MP4 gives) and an Annex B stream with its
 // parameter sets only in extradata (an encoder with global headers) both
 // come out as Annex B with SPS and PPS before each IDR picture, and AUDs
 // dropped.
 func TestAccessUnit(t *testing.T) {
-	avcc := append([]byte{1, 0xf4, 0, 0x0d, 0xff, 0xe1, 0, byte(len(sps320))}, sps320...)
-	avcc = append(append(avcc, 1, 0, byte(len(pps))), pps...)
+	avcc := avccRecord()
 	for _, c := range []struct {
 		name       string
 		extra      []byte
 		key, other []byte
 	}{
 		{"avcC", avcc, lengthPrefixed(aud, idr), lengthPrefixed(slice)},
-		{"annexB", annexB(sps320, pps), annexB(aud, idr), annexB(slice)},
-		{"annexB-3-byte-start-codes", nil, append([]byte{0, 0, 1}, append(append(append(sps320, 0, 0, 1), pps...), append([]byte{0, 0, 1}, idr...)...)...), annexB(slice)},
+		{"annexB", annexB(sps, pps), annexB(aud, idr), annexB(slice)},
+		{"annexB-3-byte-start-codes", nil, append([]byte{0, 0, 1}, append(append(append(sps, 0, 0, 1), pps...), append([]byte{0, 0, 1}, idr...)...)...), annexB(slice)},
 	} {
 		w, err := newH264Writer(c.extra)
 		if err != nil {
@@ -89,15 +58,15 @@ func TestAccessUnit(t *testing.T) {
 		if err != nil || !key {
 			t.Fatalf("%s: key frame: %v, key %v", c.name, err, key)
 		}
-		if want := annexB(sps320, pps, idr); !bytes.Equal(au, want) {
+		if want := annexB(sps, pps, idr); !bytes.Equal(au, want) {
 			t.Errorf("%s: key frame\n%x, want\n%x", c.name, au, want)
 		}
 		au, key, err = w.accessUnit(c.other)
 		if err != nil || key || !bytes.Equal(au, annexB(slice)) {
 			t.Errorf("%s: other frame %x (key %v, %v), want %x", c.name, au, key, err, annexB(slice))
 		}
-		in := inspectH264(annexB(sps320, pps, idr))
-		if !in.idr || !bytes.Equal(in.sps, sps320) || !bytes.Equal(in.pps, pps) {
+		in := inspectH264(annexB(sps, pps, idr))
+		if !in.idr || !bytes.Equal(in.sps, sps) || !bytes.Equal(in.pps, pps) {
 			t.Errorf("inspect: %+v", in)
 		}
 	}
@@ -107,22 +76,10 @@ func TestAccessUnit(t *testing.T) {
 	}
 }
 
-func FuzzParseSPS(f *testing.F) {
-	f.Add(sps320)
-	f.Add(sps1080)
-	f.Fuzz(func(t *testing.T, b []byte) {
-		s, err := parseSPS(b)
-		if err == nil && (s.width <= 0 || s.height <= 0 || s.width > 16384 || s.height > 32768) {
-			t.Fatalf("size %dx%d", s.width, s.height)
-		}
-	})
-}
-
 func FuzzAccessUnit(f *testing.F) {
-	avcc := append([]byte{1, 0xf4, 0, 0x0d, 0xff, 0xe1, 0, byte(len(sps320))}, sps320...)
-	avcc = append(append(avcc, 1, 0, byte(len(pps))), pps...)
+	avcc := avccRecord()
 	f.Add(avcc, lengthPrefixed(aud, idr))
-	f.Add(annexB(sps320, pps), annexB(idr))
+	f.Add(annexB(sps, pps), annexB(idr))
 	f.Add([]byte{}, []byte{0, 0, 1, 0x65, 0, 0, 0, 1})
 	f.Fuzz(func(t *testing.T, extra, au []byte) {
 		w, err := newH264Writer(extra)
@@ -133,30 +90,11 @@ func FuzzAccessUnit(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for _, u := range annexBUnits(out) {
+		for _, u := range nal.SplitAnnexB(out) {
 			if len(u) == 0 {
 				t.Fatal("an empty NAL unit")
 			}
 		}
 		inspectH264(out)
 	})
-}
-
-func FuzzVP9Header(f *testing.F) {
-	// A VP9 profile 0 key frame header of 320x240 (from libvpx).
-	f.Add(mustHex("824983420013f00ef004"))
-	f.Add([]byte{0x86})
-	f.Fuzz(func(t *testing.T, b []byte) {
-		if key, w, h, err := vp9KeyframeSize(b); err == nil && key && (w <= 0 || h <= 0) {
-			t.Fatalf("size %dx%d", w, h)
-		}
-		vp8KeyframeSize(b)
-	})
-}
-
-func TestVP9Header(t *testing.T) {
-	key, w, h, err := vp9KeyframeSize(mustHex("824983420013f00ef004"))
-	if err != nil || !key || w != 320 || h != 240 {
-		t.Fatalf("key %v %dx%d %v, want a 320x240 key frame", key, w, h, err)
-	}
 }
