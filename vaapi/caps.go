@@ -13,8 +13,8 @@ import (
 
 // Profile is a VA-API profile (VAProfile in va.h): a codec and one of its
 // profiles, such as VAProfileH264High. Its values are libva's, so a Profile
-// read from a driver needs no translation; va_check.go makes the build fail
-// if they ever drift from the installed va.h.
+// read from a driver needs no translation; va.go makes the build fail if
+// they ever drift from the installed va.h.
 type Profile int32
 
 // The profiles streamer maps to a format, with libva's values.
@@ -60,7 +60,7 @@ type profileInfo struct {
 
 // profiles maps every profile streamer knows. MPEG-2 has no streamer
 // format: it is listed so a capability table still names it.
-var profiles = map[Profile]profileInfo{
+var profiles = map[Profile]profileInfo{ //nolint:gochecknoglobals // a table: what each libva profile means to streamer
 	ProfileNone:                    {"None", frame.FormatUnknown, ""},
 	ProfileMPEG2Simple:             {"MPEG2Simple", frame.FormatUnknown, "simple"},
 	ProfileMPEG2Main:               {"MPEG2Main", frame.FormatUnknown, "main"},
@@ -169,7 +169,7 @@ const (
 	EntrypointVideoProc  Entrypoint = 10 // post-processing: scale, convert, deinterlace
 )
 
-var entrypointNames = map[Entrypoint]string{
+var entrypointNames = map[Entrypoint]string{ //nolint:gochecknoglobals // a table: libva's entrypoint names
 	EntrypointVLD: "VLD", EntrypointEncSlice: "EncSlice", EntrypointEncPicture: "EncPicture",
 	EntrypointEncSliceLP: "EncSliceLP", EntrypointVideoProc: "VideoProc",
 }
@@ -193,7 +193,7 @@ const (
 	OpProcess                  // VideoProc: scale and convert (vapostproc)
 )
 
-var opNames = [...]string{"none", "decode", "encode", "encode-lp", "process"}
+var opNames = [...]string{"none", "decode", "encode", "encode-lp", "process"} //nolint:gochecknoglobals // a table: the name of each Op
 
 func (o Op) String() string {
 	if int(o) < len(opNames) {

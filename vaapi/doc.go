@@ -1,9 +1,9 @@
 // Copyright © SpinorML Ltd., licensed under AGPL-3.0.
 
 // Package vaapi is the hardware backend of streamer: VA-API decode, encode
-// and scaling with frames kept as GPU surfaces, V4L2 camera discovery, and
-// helpers that pick the hardware stage where a device can do the work and
-// the software stage where it cannot.
+// and scaling with frames kept as GPU surfaces, and helpers that pick the
+// hardware stage where a device can do the work and the software stage
+// where it cannot. (Camera discovery is package v4l2.)
 //
 // # Route: GStreamer's va plugin
 //
@@ -29,7 +29,7 @@
 //
 // # Devices and errors
 //
-// Devices lists the DRM render nodes (DeviceDir/renderD*) and opens each
+// Devices lists the DRM render nodes (/dev/dri/renderD*) and opens each
 // with libva (vaGetDisplayDRM, vaInitialize) to read the vendor string and
 // the profile × entrypoint table, mapped to streamer formats and
 // operations (decode, encode, low-power encode, video processing). A node
@@ -58,17 +58,6 @@
 //   - The decoder's surface pool is the va plugin's (sized by the decoder
 //     for the stream's reference frames plus a few): a consumer that holds
 //     many frames stalls the decoder. Nothing copies them out automatically.
-//
-// # V4L2
-//
-// Cameras and QueryCamera enumerate V4L2 capture devices in pure Go
-// (VIDIOC_QUERYCAP, VIDIOC_ENUM_FMT, VIDIOC_ENUM_FRAMESIZES,
-// VIDIOC_ENUM_FRAMEINTERVALS through golang.org/x/sys/unix) and map
-// fourccs to streamer formats (YUYV ↔ YUY2, NV12, YU12 ↔ I420, MJPG ↔
-// MJPEG, H264, ...). Capture itself goes through gst.Camera (v4l2src:
-// mmap or DMABuf buffers handed downstream by reference and re-queued when
-// the last frame reference is released; an unplugged camera is an error on
-// the bus naming the device), which Camera.Capture returns.
 //
 // Debian packages: gstreamer1.0-plugins-bad (the va plugin) and a VA
 // driver: intel-media-va-driver (Intel Broadwell and later),

@@ -71,7 +71,7 @@ func (c *Chosen) String() string {
 
 // softwareDecoders and softwareEncoders are the CPU elements the fallback
 // pins, so gst's own choice (which tries va* first) cannot pick hardware.
-var softwareDecoders = map[frame.Format][]string{
+var softwareDecoders = map[frame.Format][]string{ //nolint:gochecknoglobals // a table: CPU decoders per codec, in order of preference
 	frame.H264:  {"avdec_h264", "openh264dec"},
 	frame.H265:  {"avdec_h265"},
 	frame.VP8:   {"vp8dec", "avdec_vp8"},
@@ -80,7 +80,7 @@ var softwareDecoders = map[frame.Format][]string{
 	frame.MJPEG: {"jpegdec"},
 }
 
-var softwareEncoders = map[frame.Format][]string{
+var softwareEncoders = map[frame.Format][]string{ //nolint:gochecknoglobals // a table: CPU encoders per codec, in order of preference
 	frame.H264: {"x264enc", "openh264enc"},
 	frame.H265: {"x265enc"},
 	frame.VP8:  {"vp8enc"},

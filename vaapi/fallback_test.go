@@ -17,7 +17,7 @@ import (
 type V = frame.Video
 
 // noDevice points discovery at an empty directory: a machine with no GPU.
-func noDevice(t *testing.T) { setVar(t, &DeviceDir, t.TempDir()) }
+func noDevice(t *testing.T) { setVar(t, &deviceDir, t.TempDir()) }
 
 func TestFallbackChoosesSoftwareWithoutADevice(t *testing.T) {
 	noDevice(t)

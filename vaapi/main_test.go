@@ -16,9 +16,8 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// The tests change package variables (DeviceDir, CameraDir, listDevices,
-// hasElement) and read the process-wide frame counters, so none runs in
-// parallel.
+// The tests replace the look-ups of hooks.go and read the process-wide
+// frame counters, so none runs in parallel.
 
 // noLeaks fails the test if frame handles made during it are still alive
 // when it ends.
@@ -56,9 +55,9 @@ func needDevice(t *testing.T) Device {
 		t.Fatal(err)
 	}
 	if len(devs) == 0 {
-		nodes, _ := filepath.Glob(filepath.Join(DeviceDir, "renderD*"))
+		nodes, _ := filepath.Glob(filepath.Join(DefaultDeviceDir, "renderD*"))
 		if len(nodes) == 0 {
-			needHardware(t, "needs "+DeviceDir+"/renderD*: no DRM render node on this machine (no GPU, or not passed to the container)")
+			needHardware(t, "needs "+DefaultDeviceDir+"/renderD*: no DRM render node on this machine (no GPU, or not passed to the container)")
 		}
 	}
 	for _, d := range devs {
@@ -66,7 +65,7 @@ func needDevice(t *testing.T) Device {
 			return d
 		}
 	}
-	needHardware(t, "needs "+DeviceDir+"/renderD* that opens with libva: "+devs[0].Err.Error())
+	needHardware(t, "needs "+DefaultDeviceDir+"/renderD* that opens with libva: "+devs[0].Err.Error())
 	return Device{}
 }
 

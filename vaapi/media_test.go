@@ -14,7 +14,7 @@ import (
 // Without a device every vaapi job is a refusal naming what is missing,
 // and the neutral constructors go on to software.
 func TestMediaBackendRefusesWithoutADevice(t *testing.T) {
-	setVar(t, &DeviceDir, t.TempDir())
+	setVar(t, &deviceDir, t.TempDir())
 	jobs := map[string]func() error{
 		"encoder": func() error { _, err := mediaEncoder(media.VideoEncoding{Codec: frame.H264}); return err },
 		"decoder": func() error { _, err := mediaDecoder(media.Decoding{Codec: frame.H264}); return err },

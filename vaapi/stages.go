@@ -54,7 +54,7 @@ func (m Memory) caps() string {
 
 // surfaceFormats are the raw formats VA surfaces come in that streamer has
 // a Format for, with GStreamer's names (P010 has no streamer format yet).
-var surfaceFormats = map[frame.Format]string{
+var surfaceFormats = map[frame.Format]string{ //nolint:gochecknoglobals // a table: VA surface formats' GStreamer names
 	frame.NV12: "NV12", frame.I420: "I420", frame.YUY2: "YUY2",
 	frame.RGBA: "RGBA", frame.BGRA: "BGRA",
 }
@@ -64,7 +64,7 @@ const vaPackage = "gstreamer1.0-plugins-bad"
 
 // ErrMissingElement is wrapped by errors about a va element GStreamer does
 // not have although a capable device exists.
-var ErrMissingElement = gst.ErrMissingElement
+var ErrMissingElement = gst.ErrMissingElement //nolint:gochecknoglobals // a sentinel error, gst's, so errors.Is matches either
 
 // ErrUnsupported is wrapped by errors about a device that cannot do what
 // was asked (no such profile or entrypoint).
@@ -151,13 +151,6 @@ type ScalerConfig struct {
 type configError struct{ error }
 
 func (e configError) Unwrap() error { return e.error }
-
-// listDevices is Devices, replaced in tests that need a device with a given
-// capability table where no GPU exists.
-var listDevices = Devices
-
-// hasElement is gst.HasElement, replaced in tests.
-var hasElement = gst.HasElement
 
 // pickDevice returns the device to run op for codec f on: the one asked
 // for, or the first that can. The error says which device is missing, which
@@ -265,25 +258,25 @@ func element(d Device, base string) (string, error) {
 }
 
 // decoderBases are the va decoder names by codec.
-var decoderBases = map[frame.Format]string{
+var decoderBases = map[frame.Format]string{ //nolint:gochecknoglobals // a table: va decoder per codec
 	frame.H264: "h264dec", frame.H265: "h265dec", frame.VP8: "vp8dec",
 	frame.VP9: "vp9dec", frame.AV1: "av1dec", frame.MJPEG: "jpegdec",
 }
 
 // decoderParsers frame the input for the decoder, as gst's decoders do.
-var decoderParsers = map[frame.Format]string{
+var decoderParsers = map[frame.Format]string{ //nolint:gochecknoglobals // a table: parser before each va decoder
 	frame.H264: "h264parse", frame.H265: "h265parse", frame.VP9: "vp9parse",
 	frame.AV1: "av1parse", frame.MJPEG: "jpegparse",
 }
 
 // encoderBases are the va encoder names by codec and low-power mode.
-var encoderBases = map[frame.Format][2]string{
+var encoderBases = map[frame.Format][2]string{ //nolint:gochecknoglobals // a table: va encoders per codec
 	frame.H264: {"h264enc", "h264lpenc"},
 	frame.H265: {"h265enc", "h265lpenc"},
 }
 
 // encoderOutput makes encoded output self-delimited, as gst's encoders do.
-var encoderOutput = map[frame.Format]string{
+var encoderOutput = map[frame.Format]string{ //nolint:gochecknoglobals // a table: what follows each va encoder
 	frame.H264: "h264parse config-interval=-1 ! video/x-h264,stream-format=byte-stream,alignment=au",
 	frame.H265: "h265parse config-interval=-1 ! video/x-h265,stream-format=byte-stream,alignment=au",
 }

@@ -21,7 +21,7 @@ var constructors = map[string]func() (*Stage, error){
 
 func TestConstructorsWithoutARenderNode(t *testing.T) {
 	dir := t.TempDir()
-	setVar(t, &DeviceDir, dir)
+	setVar(t, &deviceDir, dir)
 	want := "vaapi: no VA-API device: " + dir + "/renderD* does not exist (install a GPU driver: intel-media-va-driver or mesa-va-drivers)"
 	for name, mk := range constructors {
 		s, err := mk()
@@ -46,7 +46,7 @@ func TestConstructorsHereWithoutAGPU(t *testing.T) {
 
 func TestConstructorsWithARenderNodeThatDoesNotOpen(t *testing.T) {
 	dir := t.TempDir()
-	setVar(t, &DeviceDir, dir)
+	setVar(t, &deviceDir, dir)
 	node := filepath.Join(dir, "renderD128")
 	if err := os.WriteFile(node, nil, 0o644); err != nil {
 		t.Fatal(err)

@@ -60,12 +60,32 @@ import (
 // Compile-time checks that the Go mirrors of libva's enums match va.h: an
 // index out of range here means a value drifted.
 var (
+	_ = [1]int{}[ProfileMPEG2Simple-C.VAProfileMPEG2Simple]
+	_ = [1]int{}[ProfileMPEG2Main-C.VAProfileMPEG2Main]
+	_ = [1]int{}[ProfileH264Main-C.VAProfileH264Main]
 	_ = [1]int{}[ProfileH264High-C.VAProfileH264High]
-	_ = [1]int{}[ProfileH264ConstrainedBaseline-C.VAProfileH264ConstrainedBaseline]
-	_ = [1]int{}[ProfileHEVCMain10-C.VAProfileHEVCMain10]
-	_ = [1]int{}[ProfileVP9Profile3-C.VAProfileVP9Profile3]
-	_ = [1]int{}[ProfileAV1Profile1-C.VAProfileAV1Profile1]
 	_ = [1]int{}[ProfileJPEGBaseline-C.VAProfileJPEGBaseline]
+	_ = [1]int{}[ProfileH264ConstrainedBaseline-C.VAProfileH264ConstrainedBaseline]
+	_ = [1]int{}[ProfileVP8Version0_3-C.VAProfileVP8Version0_3]
+	_ = [1]int{}[ProfileH264MultiviewHigh-C.VAProfileH264MultiviewHigh]
+	_ = [1]int{}[ProfileH264StereoHigh-C.VAProfileH264StereoHigh]
+	_ = [1]int{}[ProfileHEVCMain-C.VAProfileHEVCMain]
+	_ = [1]int{}[ProfileHEVCMain10-C.VAProfileHEVCMain10]
+	_ = [1]int{}[ProfileVP9Profile0-C.VAProfileVP9Profile0]
+	_ = [1]int{}[ProfileVP9Profile1-C.VAProfileVP9Profile1]
+	_ = [1]int{}[ProfileVP9Profile2-C.VAProfileVP9Profile2]
+	_ = [1]int{}[ProfileVP9Profile3-C.VAProfileVP9Profile3]
+	_ = [1]int{}[ProfileHEVCMain12-C.VAProfileHEVCMain12]
+	_ = [1]int{}[ProfileHEVCMain422_10-C.VAProfileHEVCMain422_10]
+	_ = [1]int{}[ProfileHEVCMain422_12-C.VAProfileHEVCMain422_12]
+	_ = [1]int{}[ProfileHEVCMain444-C.VAProfileHEVCMain444]
+	_ = [1]int{}[ProfileHEVCMain444_10-C.VAProfileHEVCMain444_10]
+	_ = [1]int{}[ProfileHEVCMain444_12-C.VAProfileHEVCMain444_12]
+	_ = [1]int{}[ProfileHEVCSccMain-C.VAProfileHEVCSccMain]
+	_ = [1]int{}[ProfileHEVCSccMain10-C.VAProfileHEVCSccMain10]
+	_ = [1]int{}[ProfileHEVCSccMain444-C.VAProfileHEVCSccMain444]
+	_ = [1]int{}[ProfileAV1Profile0-C.VAProfileAV1Profile0]
+	_ = [1]int{}[ProfileAV1Profile1-C.VAProfileAV1Profile1]
 	_ = [1]int{}[ProfileHEVCSccMain444_10-C.VAProfileHEVCSccMain444_10]
 	_ = [1]int{}[ProfileNone+1-(C.VAProfileNone+1)]
 	_ = [1]int{}[EntrypointVLD-C.VAEntrypointVLD]
@@ -75,10 +95,10 @@ var (
 	_ = [1]int{}[EntrypointVideoProc-C.VAEntrypointVideoProc]
 )
 
-// DeviceDir is where Devices looks for DRM render nodes (renderD*). It is a
-// variable so tests, and containers that mount the nodes elsewhere, can
-// point it at another directory; change it before using the package.
-var DeviceDir = "/dev/dri"
+// DefaultDeviceDir is where Devices, and the constructors, look for DRM
+// render nodes (renderD*): GStreamer's va plugin registers its elements for
+// the nodes there.
+const DefaultDeviceDir = "/dev/dri"
 
 // ErrNoDevice is wrapped by errors about a missing VA-API device: no render
 // node, none that opens, or none that can do what was asked.
@@ -112,13 +132,16 @@ func (d Device) String() string {
 	return fmt.Sprintf("%s: %s (VA-API %s)", d.Path, d.Vendor, d.Version)
 }
 
-// Devices lists the render nodes in DeviceDir (sorted by path) and opens
-// each with libva to read its vendor and capability table. A node that
-// cannot be opened is listed with Err set, never skipped silently and never
-// a crash. With no render node it returns an empty list and a nil error;
-// the error is for a DeviceDir that cannot be read.
-func Devices() ([]Device, error) {
-	paths, err := renderNodes()
+// Devices lists the render nodes in DefaultDeviceDir; see DevicesIn.
+func Devices() ([]Device, error) { return DevicesIn(DefaultDeviceDir) }
+
+// DevicesIn lists the render nodes in dir (sorted by path) and opens each
+// with libva to read its vendor and capability table. A node that cannot be
+// opened is listed with Err set, never skipped silently and never a crash.
+// With no render node, or no dir, it returns an empty list and a nil error;
+// the error is for a dir that cannot be read.
+func DevicesIn(dir string) ([]Device, error) {
+	paths, err := renderNodes(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -135,10 +158,10 @@ func Devices() ([]Device, error) {
 	return devs, nil
 }
 
-// renderNodes returns the renderD* entries of DeviceDir, sorted; a missing
+// renderNodes returns the renderD* entries of dir, sorted; a missing
 // directory is no device, not an error.
-func renderNodes() ([]string, error) {
-	entries, err := os.ReadDir(DeviceDir)
+func renderNodes(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
@@ -148,7 +171,7 @@ func renderNodes() ([]string, error) {
 	var paths []string
 	for _, e := range entries {
 		if strings.HasPrefix(e.Name(), "renderD") {
-			paths = append(paths, filepath.Join(DeviceDir, e.Name()))
+			paths = append(paths, filepath.Join(dir, e.Name()))
 		}
 	}
 	slices.Sort(paths)
@@ -274,5 +297,5 @@ func queryCaps(dpy C.VADisplay) (Capabilities, error) {
 
 // noDeviceError is the error for a machine with no render node at all.
 func noDeviceError() error {
-	return fmt.Errorf("%w: %s/renderD* does not exist (install a GPU driver: intel-media-va-driver or mesa-va-drivers)", ErrNoDevice, DeviceDir)
+	return fmt.Errorf("%w: %s/renderD* does not exist (install a GPU driver: intel-media-va-driver or mesa-va-drivers)", ErrNoDevice, deviceDir)
 }

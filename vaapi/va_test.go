@@ -15,10 +15,9 @@ func TestDevicesWithNoRenderNode(t *testing.T) {
 		"empty dir":   t.TempDir(),
 		"missing dir": filepath.Join(t.TempDir(), "dri"),
 	} {
-		setVar(t, &DeviceDir, dir)
-		devs, err := Devices()
+		devs, err := DevicesIn(dir)
 		if err != nil || len(devs) != 0 {
-			t.Errorf("%s: Devices() = %v, %v; want an empty list and no error", name, devs, err)
+			t.Errorf("%s: DevicesIn = %v, %v; want an empty list and no error", name, devs, err)
 		}
 	}
 }
@@ -27,7 +26,6 @@ func TestDevicesWithNoRenderNode(t *testing.T) {
 // a clear error, in path order, and never crashes libva.
 func TestDevicesThatDoNotOpenAreReported(t *testing.T) {
 	dir := t.TempDir()
-	setVar(t, &DeviceDir, dir)
 	if err := os.WriteFile(filepath.Join(dir, "renderD129"), []byte("not a device"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -40,12 +38,12 @@ func TestDevicesThatDoNotOpenAreReported(t *testing.T) {
 	if err := os.Symlink(filepath.Join(dir, "nowhere"), filepath.Join(dir, "renderD130")); err != nil {
 		t.Fatal(err)
 	}
-	devs, err := Devices()
+	devs, err := DevicesIn(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(devs) != 3 {
-		t.Fatalf("Devices() = %v, want renderD128, renderD129 and renderD130", devs)
+		t.Fatalf("DevicesIn = %v, want renderD128, renderD129 and renderD130", devs)
 	}
 	for i, want := range []struct{ node, op, reason string }{
 		{"renderD128", "vaGetDisplayDRM", "not a DRM device"}, // /dev/null: a character device libva rejects
@@ -80,9 +78,9 @@ func TestDevicesUnreadableDir(t *testing.T) {
 	if err := os.WriteFile(file, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	setVar(t, &DeviceDir, file) // a file, not a directory
-	if devs, err := Devices(); err == nil || !strings.Contains(err.Error(), "listing render nodes") {
-		t.Errorf("Devices() on a file = %v, %v; want an error", devs, err)
+	// A file, not a directory.
+	if devs, err := DevicesIn(file); err == nil || !strings.Contains(err.Error(), "listing render nodes") {
+		t.Errorf("DevicesIn on a file = %v, %v; want an error", devs, err)
 	}
 }
 
@@ -105,7 +103,7 @@ func TestDevicesHere(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(devs) == 0 {
-		t.Logf("no render node in %s", DeviceDir)
+		t.Logf("no render node in %s", DefaultDeviceDir)
 	}
 	for _, d := range devs {
 		t.Logf("%v\n%v", d, d.Caps)
