@@ -248,12 +248,39 @@ func formatOfCodec(id astiav.CodecID) frame.Format {
 	return frame.FormatUnknown
 }
 
+// formatPair is a raw streamer format and an FFmpeg twin of it.
+type formatPair[A comparable] struct {
+	f  frame.Format
+	av A
+}
+
+// formatTable pairs raw formats with FFmpeg's; a format with several twins
+// converts to the first.
+type formatTable[A comparable] []formatPair[A]
+
+// format returns the streamer format of av; FormatUnknown when none.
+func (t formatTable[A]) format(av A) frame.Format {
+	for _, m := range t {
+		if m.av == av {
+			return m.f
+		}
+	}
+	return frame.FormatUnknown
+}
+
+// av returns the first FFmpeg twin of f; none and false when f has none.
+func (t formatTable[A]) av(f frame.Format, none A) (A, bool) {
+	for _, m := range t {
+		if m.f == f {
+			return m.av, true
+		}
+	}
+	return none, false
+}
+
 // Raw formats and their FFmpeg equivalents. yuvj420p decodes to I420 (full
 // range is not carried yet).
-var pixFmts = []struct {
-	f  frame.Format
-	av astiav.PixelFormat
-}{
+var pixFmts = formatTable[astiav.PixelFormat]{ //nolint:gochecknoglobals // a constant table
 	{frame.I420, astiav.PixelFormatYuv420P}, {frame.I420, astiav.PixelFormatYuvj420P},
 	{frame.NV12, astiav.PixelFormatNv12}, {frame.I422, astiav.PixelFormatYuv422P},
 	{frame.I422, astiav.PixelFormatYuvj422P}, {frame.I444, astiav.PixelFormatYuv444P},
@@ -262,48 +289,21 @@ var pixFmts = []struct {
 	{frame.GRAY8, astiav.PixelFormatGray8},
 }
 
-func formatOfPix(p astiav.PixelFormat) frame.Format {
-	for _, m := range pixFmts {
-		if m.av == p {
-			return m.f
-		}
-	}
-	return frame.FormatUnknown
-}
-
-func pixOfFormat(f frame.Format) (astiav.PixelFormat, bool) {
-	for _, m := range pixFmts {
-		if m.f == f {
-			return m.av, true
-		}
-	}
-	return astiav.PixelFormatNone, false
-}
-
-var sampleFmts = []struct {
-	f  frame.Format
-	av astiav.SampleFormat
-}{
+var sampleFmts = formatTable[astiav.SampleFormat]{ //nolint:gochecknoglobals // a constant table
 	{frame.S16, astiav.SampleFormatS16}, {frame.S16P, astiav.SampleFormatS16P},
 	{frame.F32, astiav.SampleFormatFlt}, {frame.F32P, astiav.SampleFormatFltp},
 }
 
-func formatOfSample(s astiav.SampleFormat) frame.Format {
-	for _, m := range sampleFmts {
-		if m.av == s {
-			return m.f
-		}
-	}
-	return frame.FormatUnknown
+func formatOfPix(p astiav.PixelFormat) frame.Format { return pixFmts.format(p) }
+
+func pixOfFormat(f frame.Format) (astiav.PixelFormat, bool) {
+	return pixFmts.av(f, astiav.PixelFormatNone)
 }
 
+func formatOfSample(s astiav.SampleFormat) frame.Format { return sampleFmts.format(s) }
+
 func sampleOfFormat(f frame.Format) (astiav.SampleFormat, bool) {
-	for _, m := range sampleFmts {
-		if m.f == f {
-			return m.av, true
-		}
-	}
-	return astiav.SampleFormatNone, false
+	return sampleFmts.av(f, astiav.SampleFormatNone)
 }
 
 // packetOf returns a new AVPacket for the encoded frame d: a reference to

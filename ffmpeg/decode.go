@@ -64,33 +64,17 @@ func (*Decoder[T]) Name() string { return "ffmpeg-decoder" }
 
 // decoder is the state of one run.
 type decoder[T frame.Frame] struct {
-	cfg   *Decoder[T]
-	cc    *astiav.CodecContext
-	c     *C.AVCodecContext
-	name  string
-	codec *frame.Codec
-	tb    frame.Rational
-	sws   *C.struct_SwsContext
-	swr   *C.SwrContext
-	recv  *C.AVFrame
-	errs  int
-	rate  int // audio: samples per second
-	// audio: what the sample converter makes, once it exists
-	swrFmt, swrRate, swrCh C.int
-	next                   time.Duration // end of the last frame, for frames without a timestamp
-	nFrame                 int
+	codecState // conv: the sample converter, once one is needed
+	cfg        *Decoder[T]
+	recv       *C.AVFrame
+	errs       int
+	rate       int           // audio: samples per second
+	next       time.Duration // end of the last frame, for frames without a timestamp
+	nFrame     int
 }
 
 func (d *decoder[T]) close() {
-	if d.cc != nil {
-		d.cc.Free()
-	}
-	if d.sws != nil {
-		C.sws_freeContext(d.sws)
-	}
-	if d.swr != nil {
-		C.swr_free(&d.swr)
-	}
+	d.codecState.close()
 	if d.recv != nil {
 		C.av_frame_free(&d.recv)
 	}
@@ -228,23 +212,22 @@ func (dec *Decoder[T]) Run(ctx context.Context, in stage.In[T], out stage.Out[T]
 	if err := d.receive(ctx, out); err != nil {
 		return err
 	}
-	if t, ok := any(out).(stage.Out[frame.Audio]); ok && d.swr != nil {
+	if d.conv.swr != nil {
 		// Samples the resampler still holds.
-		f := C.av_frame_alloc()
-		ret := C.sm_resample(&d.swr, nil, f, d.swrFmt, d.swrRate, d.swrCh)
-		if ret < 0 || f.nb_samples <= 0 {
+		f, err := d.conv.convert(nil)
+		if err != nil {
+			return fmt.Errorf("ffmpeg: decoder %s: flush the sample converter: %w", d.name, err)
+		}
+		if f.nb_samples <= 0 {
 			C.sm_frame_free(f)
-			if ret < 0 {
-				return fmt.Errorf("ffmpeg: decoder %s: flush the sample converter: %w", d.name, avErr(ret))
-			}
 			return nil
 		}
 		f.best_effort_timestamp = C.int64_t(fromDur(d.next, d.tb))
-		a, err := d.audio(f)
+		a, err := d.decoded(f)
 		if err != nil {
 			return err
 		}
-		if !t.Send(a) {
+		if !out.Send(a) {
 			return ctx.Err()
 		}
 	}
@@ -301,14 +284,7 @@ func (d *decoder[T]) receive(ctx context.Context, out stage.Out[T]) error {
 			C.sm_frame_free(f)
 			return fmt.Errorf("ffmpeg: decoder %s: out of memory", d.name)
 		}
-		var v T
-		var err error
-		switch p := any(&v).(type) {
-		case *frame.Video:
-			*p, err = d.video(f)
-		case *frame.Audio:
-			*p, err = d.audio(f)
-		}
+		v, err := d.decoded(f)
 		if err != nil {
 			return err
 		}
@@ -329,30 +305,65 @@ func (d *decoder[T]) times(f *C.AVFrame) (time.Duration, time.Duration) {
 	return pts, dur
 }
 
-// video turns a decoded frame (taken over) into a Video.
-func (d *decoder[T]) video(f *C.AVFrame) (frame.Video, error) {
-	pts, dur := d.times(f)
-	format := formatOfPix(astiav.PixelFormat(f.format))
-	if d.cfg.Format != frame.FormatUnknown && d.cfg.Format != format || format == frame.FormatUnknown {
-		want := d.cfg.Format
-		if want == frame.FormatUnknown {
-			want = frame.I420
-		}
-		pf, ok := pixOfFormat(want)
-		if !ok {
-			C.sm_frame_free(f)
-			return frame.Video{}, fmt.Errorf("ffmpeg: decoder %s: cannot convert to %v", d.name, want)
-		}
-		g := C.av_frame_alloc()
-		ret := C.sm_scale(&d.sws, f, g, f.width, f.height, C.int(pf))
-		from := pixFmtName(f.format)
-		C.sm_frame_free(f)
-		if ret < 0 {
-			C.sm_frame_free(g)
-			return frame.Video{}, fmt.Errorf("ffmpeg: decoder %s: convert %s to %v: %w", d.name, from, want, avErr(ret))
-		}
-		f, format = g, want
+// raw takes over the decoded frame f and returns it in the raw format the
+// Decoder gives, with that format: Format when set, else f's own when
+// streamer names it, else I420 or F32P; converted when it differs.
+func (d *decoder[T]) raw(f *C.AVFrame) (*C.AVFrame, frame.Format, error) {
+	video := f.width > 0
+	have, def := formatOfSample(astiav.SampleFormat(f.format)), frame.F32P
+	if video {
+		have, def = formatOfPix(astiav.PixelFormat(f.format)), frame.I420
 	}
+	want := d.cfg.Format
+	if have != frame.FormatUnknown && (want == frame.FormatUnknown || want == have) {
+		return f, have, nil
+	}
+	if want == frame.FormatUnknown {
+		want = def
+	}
+	pf, okP := pixOfFormat(want)
+	sf, okS := sampleOfFormat(want)
+	if video && !okP || !video && !okS {
+		C.sm_frame_free(f)
+		return nil, want, fmt.Errorf("ffmpeg: decoder %s: cannot convert to %v", d.name, want)
+	}
+	from := astiav.SampleFormat(f.format).Name()
+	var err error
+	if video {
+		from = pixFmtName(f.format)
+		f, err = d.sws.scale(f, f.width, f.height, C.int(pf))
+	} else {
+		if d.conv.swr == nil {
+			d.conv.sf, d.conv.rate, d.conv.ch = C.int(sf), int(f.sample_rate), int(f.ch_layout.nb_channels)
+		}
+		f, err = d.conv.convert(f)
+	}
+	if err != nil {
+		return nil, want, fmt.Errorf("ffmpeg: decoder %s: convert %s to %v: %w", d.name, from, want, err)
+	}
+	return f, want, nil
+}
+
+// decoded turns a decoded frame (taken over) into a frame of the Decoder's
+// kind, converted to the raw format it gives.
+func (d *decoder[T]) decoded(f *C.AVFrame) (T, error) {
+	var v T
+	pts, dur := d.times(f)
+	f, format, err := d.raw(f)
+	if err != nil {
+		return v, err
+	}
+	switch p := any(&v).(type) {
+	case *frame.Video:
+		*p, err = d.video(f, format, pts, dur)
+	case *frame.Audio:
+		*p = d.audio(f, format, pts)
+	}
+	return v, err
+}
+
+// video turns a raw decoded frame (taken over) of format into a Video.
+func (d *decoder[T]) video(f *C.AVFrame, format frame.Format, pts, dur time.Duration) (frame.Video, error) {
 	fd, err := videoData(f)
 	if err != nil {
 		C.sm_frame_free(f)
@@ -370,33 +381,8 @@ func (d *decoder[T]) video(f *C.AVFrame) (frame.Video, error) {
 	return v, nil
 }
 
-// audio turns a decoded frame (taken over) into an Audio.
-func (d *decoder[T]) audio(f *C.AVFrame) (frame.Audio, error) {
-	pts, _ := d.times(f)
-	format := formatOfSample(astiav.SampleFormat(f.format))
-	if format == frame.FormatUnknown || d.cfg.Format != frame.FormatUnknown && d.cfg.Format != format {
-		want := d.cfg.Format
-		if want == frame.FormatUnknown {
-			want = frame.F32P
-		}
-		sf, ok := sampleOfFormat(want)
-		if !ok {
-			C.sm_frame_free(f)
-			return frame.Audio{}, fmt.Errorf("ffmpeg: decoder %s: cannot convert to %v", d.name, want)
-		}
-		g := C.av_frame_alloc()
-		from := astiav.SampleFormat(f.format).Name()
-		if d.swr == nil {
-			d.swrFmt, d.swrRate, d.swrCh = C.int(sf), f.sample_rate, f.ch_layout.nb_channels
-		}
-		ret := C.sm_resample(&d.swr, f, g, d.swrFmt, d.swrRate, d.swrCh)
-		C.sm_frame_free(f)
-		if ret < 0 {
-			C.sm_frame_free(g)
-			return frame.Audio{}, fmt.Errorf("ffmpeg: decoder %s: convert %s to %v: %w", d.name, from, want, avErr(ret))
-		}
-		f, format = g, want
-	}
+// audio turns a raw decoded frame (taken over) of format into an Audio.
+func (d *decoder[T]) audio(f *C.AVFrame, format frame.Format, pts time.Duration) frame.Audio {
 	rate := int(f.sample_rate)
 	if rate <= 0 {
 		rate = d.rate
@@ -407,5 +393,5 @@ func (d *decoder[T]) audio(f *C.AVFrame) (frame.Audio, error) {
 	}
 	d.next = pts + dur
 	return frame.Audio{Data: audioData(f), Format: format, Rate: rate, Channels: int(f.ch_layout.nb_channels),
-		Samples: int(f.nb_samples), PTS: pts, DTS: pts, Duration: dur, Keyframe: true}, nil
+		Samples: int(f.nb_samples), PTS: pts, DTS: pts, Duration: dur, Keyframe: true}
 }

@@ -188,29 +188,13 @@ func (enc *Encoder[T]) Validate() error {
 
 // encoder is the state of one Encoder run.
 type encoder[T frame.Frame] struct {
-	cfg     *Encoder[T]
-	cc      *astiav.CodecContext
-	c       *C.AVCodecContext
-	name    string
-	tb      frame.Rational
-	codec   *frame.Codec
-	sws     *C.struct_SwsContext
-	pixFmt  C.int       // video: what the encoder takes
-	audio   audioFrames // audio: what the encoder takes, cut to its frame size
-	lastPTS int64
-	samples int64         // audio: samples sent to the encoder
-	start   time.Duration // audio: PTS of the first input frame
-	frameD  time.Duration // video: one frame
-}
-
-func (e *encoder[T]) close() {
-	if e.cc != nil {
-		e.cc.Free()
-	}
-	if e.sws != nil {
-		C.sws_freeContext(e.sws)
-	}
-	e.audio.free()
+	codecState // conv: audio as the encoder takes it, cut to its frame size
+	cfg        *Encoder[T]
+	pixFmt     C.int // video: what the encoder takes
+	lastPTS    int64
+	samples    int64         // audio: samples sent to the encoder
+	start      time.Duration // audio: PTS of the first input frame
+	frameD     time.Duration // video: one frame
 }
 
 // snapRates are the frame rates a frame duration is matched to.
@@ -261,7 +245,7 @@ func (e *encoder[T]) open(f *C.AVFrame, dur time.Duration) error {
 		return err
 	}
 	if fs := cc.FrameSize(); !video && fs > 0 && (*C.AVCodec)(cptr(codec)).capabilities&C.AV_CODEC_CAP_VARIABLE_FRAME_SIZE == 0 {
-		if err := e.audio.cut(fs, true); err != nil {
+		if err := e.conv.cut(fs, true); err != nil {
 			return fmt.Errorf("ffmpeg: encoder %s: %w", name, err)
 		}
 	}
@@ -302,7 +286,7 @@ func (e *encoder[T]) setVideo(codec *astiav.Codec, f *C.AVFrame, dur time.Durati
 // Channels (default: f's), the rate moved to the first the encoder takes
 // when it lists some and not this one.
 func (e *encoder[T]) setAudio(codec *astiav.Codec, f *C.AVFrame) {
-	a := &e.audio
+	a := &e.conv
 	a.sf = f.format
 	if sfs := codec.SampleFormats(); len(sfs) > 0 && !slices.Contains(sfs, astiav.SampleFormat(f.format)) {
 		a.sf = C.int(sfs[0])
@@ -358,7 +342,7 @@ func (e *encoder[T]) describeOutput(codec *astiav.Codec) error {
 		c.Width, c.Height = int(e.c.width), int(e.c.height)
 		c.FrameRate = rat(e.cc.Framerate())
 	} else {
-		c.SampleRate, c.Channels = e.audio.rate, e.audio.ch
+		c.SampleRate, c.Channels = e.conv.rate, e.conv.ch
 	}
 	if p := C.avcodec_profile_name(e.c.codec_id, e.c.profile); p != nil {
 		c.Profile = C.GoString(p)
@@ -383,7 +367,7 @@ func (e *encoder[T]) describe(f *C.AVFrame) string {
 	if f.width > 0 {
 		return fmt.Sprintf("%dx%d %s", f.width, f.height, pixFmtName(e.pixFmt))
 	}
-	return fmt.Sprintf("%s %d Hz %d channels", astiav.SampleFormat(e.audio.sf).Name(), e.audio.rate, e.audio.ch)
+	return fmt.Sprintf("%s %d Hz %d channels", astiav.SampleFormat(e.conv.sf).Name(), e.conv.rate, e.conv.ch)
 }
 
 // Run encodes until the end of input, flushes the encoder and returns nil,
@@ -431,10 +415,10 @@ func (enc *Encoder[T]) Run(ctx context.Context, in stage.In[T], out stage.Out[T]
 // flush sends the samples still held for the frame cutter, then drains the
 // encoder.
 func (e *encoder[T]) flush(ctx context.Context, out stage.Out[T]) error {
-	if e.audio.fifo != nil {
-		if e.audio.swr != nil {
-			if g, err := e.audio.convert(nil); err == nil {
-				if err := e.audio.push(g); err != nil {
+	if e.conv.fifo != nil {
+		if e.conv.swr != nil {
+			if g, err := e.conv.convert(nil); err == nil {
+				if err := e.conv.push(g); err != nil {
 					return fmt.Errorf("ffmpeg: encoder %s: %w", e.name, err)
 				}
 			}
@@ -453,14 +437,10 @@ func (e *encoder[T]) flush(ctx context.Context, out stage.Out[T]) error {
 func (e *encoder[T]) encode(ctx context.Context, f *C.AVFrame, pts time.Duration, out stage.Out[T]) error {
 	if f.width > 0 {
 		if f.format != e.pixFmt || f.width != e.c.width || f.height != e.c.height {
-			g := C.av_frame_alloc()
-			ret := C.sm_scale(&e.sws, f, g, e.c.width, e.c.height, e.pixFmt)
-			C.sm_frame_free(f)
-			if ret < 0 {
-				C.sm_frame_free(g)
-				return fmt.Errorf("ffmpeg: encoder %s: convert to %s: %w", e.name, pixFmtName(e.pixFmt), avErr(ret))
+			var err error
+			if f, err = e.sws.scale(f, e.c.width, e.c.height, e.pixFmt); err != nil {
+				return fmt.Errorf("ffmpeg: encoder %s: convert to %s: %w", e.name, pixFmtName(e.pixFmt), err)
 			}
-			f = g
 		}
 		ts := fromDur(pts, e.tb)
 		if e.lastPTS != noPTS && ts <= e.lastPTS {
@@ -471,18 +451,18 @@ func (e *encoder[T]) encode(ctx context.Context, f *C.AVFrame, pts time.Duration
 		f.pict_type = C.AV_PICTURE_TYPE_NONE
 		return e.send(ctx, f, out)
 	}
-	if e.audio.converts(f) {
+	if e.conv.converts(f) {
 		var err error
-		if f, err = e.audio.convert(f); err != nil {
+		if f, err = e.conv.convert(f); err != nil {
 			return fmt.Errorf("ffmpeg: encoder %s: convert audio: %w", e.name, err)
 		}
 	}
-	if e.audio.fifo == nil {
+	if e.conv.fifo == nil {
 		f.pts = C.int64_t(fromDur(e.start, e.tb) + e.samples)
 		e.samples += int64(f.nb_samples)
 		return e.send(ctx, f, out)
 	}
-	if err := e.audio.push(f); err != nil {
+	if err := e.conv.push(f); err != nil {
 		return fmt.Errorf("ffmpeg: encoder %s: %w", e.name, err)
 	}
 	return e.drainFIFO(ctx, out, false)
@@ -492,7 +472,7 @@ func (e *encoder[T]) encode(ctx context.Context, f *C.AVFrame, pts time.Duration
 // the rest, padded with silence.
 func (e *encoder[T]) drainFIFO(ctx context.Context, out stage.Out[T], end bool) error {
 	for {
-		f, err := e.audio.pop(end)
+		f, err := e.conv.pop(end)
 		if err != nil {
 			return fmt.Errorf("ffmpeg: encoder %s: %w", e.name, err)
 		}

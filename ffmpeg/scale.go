@@ -31,12 +31,8 @@ func (*Scaler) Name() string { return "ffmpeg-scale" }
 
 // Run scales until the end of input.
 func (s *Scaler) Run(ctx context.Context, in stage.In[frame.Video], out stage.Out[frame.Video]) error {
-	var sws *C.struct_SwsContext
-	defer func() {
-		if sws != nil {
-			C.sws_freeContext(sws)
-		}
-	}()
+	var sws swsCache
+	defer sws.free()
 	for {
 		v, ok := in.Recv()
 		if !ok {
@@ -69,13 +65,10 @@ func (s *Scaler) Run(ctx context.Context, in stage.In[frame.Video], out stage.Ou
 			v.Release()
 			return fmt.Errorf("ffmpeg: scale: %w", err)
 		}
-		dst := C.av_frame_alloc()
-		ret := C.sm_scale(&sws, src, dst, C.int(w), C.int(h), C.int(pf))
-		C.av_frame_free(&src)
-		if ret < 0 {
-			C.av_frame_free(&dst)
+		dst, err := sws.scale(src, C.int(w), C.int(h), C.int(pf))
+		if err != nil {
 			v.Release()
-			return fmt.Errorf("ffmpeg: scale %v %dx%d to %v %dx%d: %w", v.Format, v.Width, v.Height, format, w, h, avErr(ret))
+			return fmt.Errorf("ffmpeg: scale %v %dx%d to %v %dx%d: %w", v.Format, v.Width, v.Height, format, w, h, err)
 		}
 		fd, err := videoData(dst)
 		if err != nil {
@@ -92,5 +85,32 @@ func (s *Scaler) Run(ctx context.Context, in stage.In[frame.Video], out stage.Ou
 		if !out.Send(o) {
 			return ctx.Err()
 		}
+	}
+}
+
+// swsCache is a swscale context kept from frame to frame (sm_scale makes
+// it again when the sizes or formats change). Its context is a field that
+// C writes through its address: cgo checks only that field for Go pointers,
+// so it may sit in a struct holding some.
+type swsCache struct{ ctx *C.struct_SwsContext }
+
+// scale takes over f and returns a new frame of it converted to w x h in
+// pixel format pf. The error is FFmpeg's.
+func (s *swsCache) scale(f *C.AVFrame, w, h, pf C.int) (*C.AVFrame, error) {
+	g := C.av_frame_alloc()
+	ret := C.sm_scale(&s.ctx, f, g, w, h, pf)
+	C.sm_frame_free(f)
+	if ret < 0 {
+		C.sm_frame_free(g)
+		return nil, avErr(ret)
+	}
+	return g, nil
+}
+
+// free frees the context, if any; a second call does nothing.
+func (s *swsCache) free() {
+	if s.ctx != nil {
+		C.sws_freeContext(s.ctx)
+		s.ctx = nil
 	}
 }
