@@ -59,7 +59,7 @@ func servedFormats(video, audio frame.Format) ([]frame.Format, error) {
 		return nil, errors.New("neither Video nor Audio is set")
 	}
 	if video != 0 && !video.IsVideo() || audio != 0 && !audio.IsAudio() {
-		return nil, fmt.Errorf("Video %v and Audio %v: a video codec and an audio codec", video, audio)
+		return nil, fmt.Errorf("want a video codec as Video and an audio codec as Audio, not %v and %v", video, audio)
 	}
 	return only, nil
 }

@@ -186,23 +186,21 @@ func (t *trackSender) bye() rtcp.Packet {
 	return &rtcp.Goodbye{Sources: []uint32{t.ssrc()}, Reason: "end of stream"}
 }
 
-// ntpEpoch is 1900-01-01, where NTP time starts.
-var ntpEpoch = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
+// ntpEpoch is where NTP time starts, 1900-01-01, in Unix seconds.
+const ntpEpoch = -2208988800
 
 // ntpTime returns t as a 64-bit NTP timestamp: seconds and a binary
-// fraction since 1900.
+// fraction since 1900, the seconds wrapping in 2036 as NTP's do.
 func ntpTime(t time.Time) uint64 {
-	d := t.Sub(ntpEpoch) // saturates in 2192, past NTP era 0 anyway
-	secs := uint64(d / time.Second)
-	frac := uint64(d%time.Second) << 32 / uint64(time.Second)
+	secs := uint64(t.Unix() - ntpEpoch)
+	frac := uint64(t.Nanosecond()) << 32 / uint64(time.Second)
 	return secs<<32 | frac
 }
 
-// fromNTP is the inverse of ntpTime.
+// fromNTP is the inverse of ntpTime, in NTP era 0 (1900 to 2036).
 func fromNTP(n uint64) time.Time {
-	secs := time.Duration(n>>32) * time.Second
-	frac := time.Duration((n & 0xffffffff) * uint64(time.Second) >> 32)
-	return ntpEpoch.Add(secs + frac)
+	frac := (n & 0xffffffff) * uint64(time.Second) >> 32
+	return time.Unix(int64(n>>32)+ntpEpoch, int64(frac)).UTC()
 }
 
 // sendPeer is the sending side of one peer connection: a track per
@@ -242,18 +240,18 @@ func newSendPeer(api *pion.API, o Options, video, audio frame.Format, offerer bo
 		}
 		t, err := newTrackSender(f, streamID)
 		if err != nil {
-			pc.Close()
+			_ = pc.Close()
 			return nil, err
 		}
 		if offerer {
 			tr, err := pc.AddTransceiverFromTrack(t.track, pion.RTPTransceiverInit{Direction: pion.RTPTransceiverDirectionSendonly})
 			if err != nil {
-				pc.Close()
+				_ = pc.Close()
 				return nil, err
 			}
 			t.sender = tr.Sender()
 		} else if t.sender, err = pc.AddTrack(t.track); err != nil {
-			pc.Close()
+			_ = pc.Close()
 			return nil, err
 		}
 		if f.IsVideo() {

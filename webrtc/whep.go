@@ -44,7 +44,7 @@ func Dial(ctx context.Context, url string, opts Options, noVideo, noAudio bool) 
 	}
 	c.streams = c.peer.streams
 	if c.streams.Video == 0 && c.streams.Audio == 0 {
-		c.Close()
+		_ = c.Close()
 		return nil, fmt.Errorf("whep %s: the server sends neither video nor audio that this package takes (H264, VP8, VP9, Opus)", url)
 	}
 	return c, nil
@@ -68,17 +68,17 @@ func (c *Client) dial(ctx context.Context) error {
 			continue
 		}
 		if _, err := peer.pc.AddTransceiverFromKind(k.kind, pion.RTPTransceiverInit{Direction: pion.RTPTransceiverDirectionRecvonly}); err != nil {
-			peer.pc.Close()
+			_ = peer.pc.Close()
 			return fmt.Errorf("whep %s: %w", c.url, err)
 		}
 	}
 	resource, err := offer(ctx, c.opts, c.url, peer.pc)
 	if err != nil {
-		peer.pc.Close()
+		_ = peer.pc.Close()
 		return fmt.Errorf("whep: %w", err)
 	}
 	if peer.streams, err = streamsOf(peer.pc.RemoteDescription()); err != nil {
-		peer.pc.Close()
+		_ = peer.pc.Close()
 		_ = hangUp(c.opts, resource)
 		return fmt.Errorf("whep %s: %w", c.url, err)
 	}

@@ -119,7 +119,7 @@ func TestPageInChromium(t *testing.T) {
 	if _, err := chromedp.Run(ctx, poll[bool](fmt.Sprintf(`document.querySelector("#link-row-%d td.preview").textContent.includes("watching")`, d.preview))); err != nil {
 		t.Fatalf("the watched link is not marked: %v", err)
 	}
-	screenshot(t, ctx, "live.png")
+	screenshot(ctx, t, "live.png")
 
 	// A failing stage shows its error, in the table and in the drawing.
 	close(d.fail)
@@ -131,7 +131,7 @@ func TestPageInChromium(t *testing.T) {
 	if drawn := text("read the drawing", "#graph svg"); !strings.Contains(drawn, "disk full") {
 		t.Errorf("the drawing lacks the error: %q", drawn)
 	}
-	screenshot(t, ctx, "live-failed.png")
+	screenshot(ctx, t, "live-failed.png")
 }
 
 // poll waits until expr is truthy in the page and returns its value.
@@ -142,7 +142,7 @@ func poll[T any](expr string) chromedp.Action[T] {
 // screenshot saves the page as name in the test's temporary folder, and
 // copies it where LIVE_SCREENSHOT says (a file for live.png, its folder
 // for the others).
-func screenshot(t *testing.T, ctx context.Context, name string) {
+func screenshot(ctx context.Context, t *testing.T, name string) {
 	t.Helper()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {

@@ -84,8 +84,6 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	c.latency.Describe(ch)
 }
 
-var states = []stream.State{stream.Waiting, stream.Running, stream.Done, stream.Failed}
-
 // Collect reads the graph and sends every metric.
 func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	c.mu.Lock()
@@ -102,7 +100,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		counter(c.stageDropped, m.Dropped, m.Stage)
 		counter(c.stageAbandoned, m.Abandoned, m.Stage)
 		gauge(c.stageQueued, float64(m.Queued), m.Stage)
-		for _, s := range states {
+		for _, s := range []stream.State{stream.Waiting, stream.Running, stream.Done, stream.Failed} {
 			v := 0.0
 			if s == m.State {
 				v = 1

@@ -66,13 +66,11 @@ func (s *Server) preview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer tap.Close()
-	if !s.startStream() {
-		http.Error(w, "live: server closed", http.StatusServiceUnavailable)
+	ctx, end, ok := s.beginStream(w, r)
+	if !ok {
 		return
 	}
-	defer s.streams.Done()
-	ctx, cancel := s.streamContext(r)
-	defer cancel()
+	defer end()
 
 	rc := http.NewResponseController(w)
 	w.Header().Set("Content-Type", "multipart/x-mixed-replace; boundary="+boundary)

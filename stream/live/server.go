@@ -149,23 +149,24 @@ func (s *Server) Close() {
 	s.streams.Wait()
 }
 
-// startStream counts a long-lived response, or reports false after Close.
-func (s *Server) startStream() bool {
+// beginStream counts a long-lived response and returns its context, which
+// ends when the client leaves or the server closes, and the func to call
+// when the response is done. After Close it answers 503 itself and
+// reports false.
+func (s *Server) beginStream(w http.ResponseWriter, r *http.Request) (context.Context, func(), bool) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return false
+	closed := s.closed
+	if !closed {
+		s.streams.Add(1)
 	}
-	s.streams.Add(1)
-	return true
-}
-
-// streamContext returns the context of a long-lived response: it ends
-// when the client leaves or the server closes.
-func (s *Server) streamContext(r *http.Request) (context.Context, context.CancelFunc) {
+	s.mu.Unlock()
+	if closed {
+		http.Error(w, "live: server closed", http.StatusServiceUnavailable)
+		return nil, nil, false
+	}
 	ctx, cancel := context.WithCancel(r.Context())
 	stop := context.AfterFunc(s.done, cancel)
-	return ctx, func() { stop(); cancel() }
+	return ctx, func() { stop(); cancel(); s.streams.Done() }, true
 }
 
 func (s *Server) page(w http.ResponseWriter, r *http.Request) {
@@ -226,13 +227,11 @@ func (s *Server) stop(w http.ResponseWriter, r *http.Request) {
 // events streams a snapshot, with the drawing, every interval until the
 // client leaves or the server closes.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
-	if !s.startStream() {
-		http.Error(w, "live: server closed", http.StatusServiceUnavailable)
+	ctx, end, ok := s.beginStream(w, r)
+	if !ok {
 		return
 	}
-	defer s.streams.Done()
-	ctx, cancel := s.streamContext(r)
-	defer cancel()
+	defer end()
 	rc := http.NewResponseController(w)
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")

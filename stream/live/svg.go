@@ -17,9 +17,9 @@ import (
 // use: every render takes gvMu. A render of a graph of ten stages takes
 // about a millisecond.
 var (
-	gvMu  sync.Mutex
-	gv    *graphviz.Graphviz
-	gvErr error
+	gvMu  sync.Mutex         //nolint:gochecknoglobals // guards go-graphviz's process-wide module
+	gv    *graphviz.Graphviz //nolint:gochecknoglobals // made once: compiling it takes a second
+	gvErr error              //nolint:gochecknoglobals // why gv could not be made, kept with it
 )
 
 // renderSVG draws a Dot graph as SVG, without the XML prologue so that it
@@ -38,7 +38,7 @@ func renderSVG(dot string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("live: graphviz: parse dot: %w", err)
 	}
-	defer graph.Close()
+	defer func() { _ = graph.Close() }()
 	var b bytes.Buffer
 	if err := gv.Render(ctx, graph, graphviz.SVG, &b); err != nil {
 		return "", fmt.Errorf("live: graphviz: render: %w", err)
