@@ -300,7 +300,7 @@ func (e *Endpoint) broadcast(s sample, audio bool) {
 // a frame cannot be sent (an error naming it), or ctx ends (its error).
 // Either input may be the zero In.
 func (e *Endpoint) Run(ctx context.Context, video stage.In[frame.Video], audio stage.In[frame.Audio]) error {
-	defer e.close()
+	defer func() { _ = e.Close() }()
 	var clock pacer
 	broadcast := func(audio bool) func(sample) error {
 		return func(s sample) error {
@@ -331,12 +331,6 @@ func (e *Endpoint) start(c *pacer) {
 // BYE) and refuses later offers. Run calls it when it returns; call it
 // for an Endpoint never run.
 func (e *Endpoint) Close() error {
-	e.close()
-	return nil
-}
-
-// close is Close, which never fails, for a defer.
-func (e *Endpoint) close() {
 	e.mu.Lock()
 	e.ended = true
 	for _, v := range e.viewers {
@@ -344,4 +338,5 @@ func (e *Endpoint) close() {
 	}
 	e.mu.Unlock()
 	e.sessions.Wait()
+	return nil
 }

@@ -144,7 +144,7 @@ func (g *Ingest) admit(sid string) (int, string) {
 // Client's. Later publishers are refused with 410 Gone: an Ingest serves
 // one run.
 func (g *Ingest) Run(ctx context.Context, video stage.Out[frame.Video], audio stage.Out[frame.Audio]) error {
-	defer g.close()
+	defer func() { _ = g.Close() }()
 	var p *recvPeer
 	select {
 	case p = <-g.arrived:
@@ -171,12 +171,6 @@ func (g *Ingest) AlignedBy() string {
 // Close ends a live session and refuses later ones. Run calls it; call it
 // for an Ingest never run.
 func (g *Ingest) Close() error {
-	g.close()
-	return nil
-}
-
-// close is Close, which never fails, for a defer.
-func (g *Ingest) close() {
 	g.mu.Lock()
 	g.finished = true
 	p := g.peer
@@ -189,4 +183,5 @@ func (g *Ingest) close() {
 		_ = p.pc.Close()
 	default:
 	}
+	return nil
 }
