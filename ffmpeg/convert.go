@@ -37,10 +37,10 @@ func videoFrameOf(ctx context.Context, v frame.Video) (*C.AVFrame, error) {
 		return refFrame(fd.frm)
 	}
 	pf, ok := pixOfFormat(v.Format)
-	if !ok {
+	switch {
+	case !ok:
 		return nil, fmt.Errorf("ffmpeg: no FFmpeg pixel format for %v", v.Format)
-	}
-	if v.Width <= 0 || v.Height <= 0 {
+	case v.Width <= 0 || v.Height <= 0:
 		return nil, fmt.Errorf("ffmpeg: %v frame of size %dx%d", v.Format, v.Width, v.Height)
 	}
 	planes, err := v.Planes(ctx)

@@ -186,26 +186,15 @@ var x264Profiles = []string{"baseline", "main", "high", "high10", "high422", "hi
 
 // vpx maps e onto libvpx (VP8) or libvpx-vp9.
 func (x *encoding) vpx(name string, e media.VideoEncoding) error {
-	q, b := strconv.Itoa(e.Quality), strconv.FormatInt(e.Bitrate, 10)
 	capRate, floor := "0", "0" // VP9: constant quality (VPX_Q)
 	if name == "libvpx" {
-		capRate, floor = vpxCRFCap, q
+		capRate, floor = vpxCRFCap, strconv.Itoa(e.Quality)
 	}
-	switch e.Rate {
-	case media.CRF:
-		x.set("crf", q, "b", capRate, "qmin", floor, "qmax", "63")
-	case media.CQP:
-		x.set("crf", q, "b", capRate, "qmin", q, "qmax", q)
-	case media.CBR:
-		x.enc.BitRate = e.Bitrate
-		x.set("minrate", b, "maxrate", b)
-	case media.VBR:
-		x.enc.BitRate = e.Bitrate
-		if e.MaxBitrate > 0 {
-			// One-pass libvpx has no peak rate: bound its overshoot instead.
-			x.set("maxrate", strconv.FormatInt(e.MaxBitrate, 10),
-				"overshoot-pct", strconv.FormatInt(min((e.MaxBitrate-e.Bitrate)*100/e.Bitrate, 1000), 10))
-		}
+	x.quantizerRates(e, capRate, floor)
+	if e.Rate == media.VBR && e.MaxBitrate > 0 {
+		// One-pass libvpx has no peak rate: bound its overshoot instead.
+		x.set("maxrate", strconv.FormatInt(e.MaxBitrate, 10),
+			"overshoot-pct", strconv.FormatInt(min((e.MaxBitrate-e.Bitrate)*100/e.Bitrate, 1000), 10))
 	}
 	if e.LowLatency {
 		x.set("lag-in-frames", "0")
@@ -268,20 +257,9 @@ func (x *encoding) svtav1(e media.VideoEncoding) error {
 
 // aom maps e onto libaom-av1.
 func (x *encoding) aom(e media.VideoEncoding) error {
-	q, b := strconv.Itoa(e.Quality), strconv.FormatInt(e.Bitrate, 10)
-	switch e.Rate {
-	case media.CRF:
-		x.set("crf", q, "b", "0", "qmin", "0", "qmax", "63")
-	case media.CQP:
-		x.set("crf", q, "b", "0", "qmin", q, "qmax", q)
-	case media.CBR:
-		x.enc.BitRate = e.Bitrate
-		x.set("minrate", b, "maxrate", b)
-	case media.VBR:
-		x.enc.BitRate = e.Bitrate
-		if e.MaxBitrate > 0 {
-			x.set("maxrate", strconv.FormatInt(e.MaxBitrate, 10))
-		}
+	x.quantizerRates(e, "0", "0")
+	if e.Rate == media.VBR && e.MaxBitrate > 0 {
+		x.set("maxrate", strconv.FormatInt(e.MaxBitrate, 10))
 	}
 	if e.LowLatency {
 		x.set("usage", "realtime", "lag-in-frames", "0")
@@ -330,4 +308,24 @@ func newAudioEncoder(e media.AudioEncoding) (*Encoder[frame.Audio], error) {
 		return nil, media.Unsupported("%w", err)
 	}
 	return enc, nil
+}
+
+// quantizerRates sets the rate control libvpx and libaom-av1 share: CRF as
+// crf with the bit rate b at capRate ("0": constant quality) and quantizers
+// from floor up, CQP as crf with both quantizers at Quality, CBR as the bit
+// rate with minrate = maxrate, VBR as the bit rate (their peak rates
+// differ: the caller sets them).
+func (x *encoding) quantizerRates(e media.VideoEncoding, capRate, floor string) {
+	q, b := strconv.Itoa(e.Quality), strconv.FormatInt(e.Bitrate, 10)
+	switch e.Rate {
+	case media.CRF:
+		x.set("crf", q, "b", capRate, "qmin", floor, "qmax", "63")
+	case media.CQP:
+		x.set("crf", q, "b", capRate, "qmin", q, "qmax", q)
+	case media.CBR, media.VBR:
+		x.enc.BitRate = e.Bitrate
+		if e.Rate == media.CBR {
+			x.set("minrate", b, "maxrate", b)
+		}
+	}
 }

@@ -34,12 +34,8 @@ func (s *Scaler) Run(ctx context.Context, in stage.In[frame.Video], out stage.Ou
 	var sws swsCache
 	defer sws.free()
 	for {
-		v, ok := in.Recv()
+		v, ok := recv(ctx, in)
 		if !ok {
-			return nil
-		}
-		if ctx.Err() != nil {
-			v.Release()
 			return ctx.Err()
 		}
 		w, h, format := s.Width, s.Height, s.Format
