@@ -64,26 +64,75 @@ var (
 )
 
 func run(args []string) error {
+	frames, w, h, err := parseArgs(args)
+	if err != nil {
+		return err
+	}
+	var got, bad int
+	var bytesIn int64
+	check := stage.SinkFunc[frame.Video](func(ctx context.Context, in stage.In[frame.Video]) error {
+		for f := range in.All() {
+			err := checkFrame(ctx, got, f, &bytesIn)
+			f.Release() // the sink owns the frame: release it on every path
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "bytes:", err)
+				bad++
+			}
+			got++
+		}
+		return nil
+	})
+
+	g := stream.Connect(source(frames, w, h), stream.Via(invert()), check)
+	start := time.Now()
+	if err := g.Run(context.Background()); err != nil {
+		return err
+	}
+	elapsed := time.Since(start)
+
+	live := frame.Live()
+	fmt.Printf("done: %d frames, %d plane bytes (row padding included), %d bytes copied by frame.Bytes, %d bad, %d live handles, %v\n",
+		got, bytesIn, frame.CopiedBytes(), bad, live, elapsed.Round(time.Microsecond))
+	switch {
+	case live != 0:
+		return fmt.Errorf("%d frame handles leaked", live)
+	case bad != 0:
+		return fmt.Errorf("%d of %d frames failed their check", bad, got)
+	case got != frames:
+		return fmt.Errorf("sink got %d frames, source sent %d", got, frames)
+	}
+	return nil
+}
+
+// parseArgs returns the number of frames and the frame size the command
+// line asks for; a usage error wraps errUsage, and a flag the flag package
+// has already reported gives errFlags.
+func parseArgs(args []string) (frames, w, h int, err error) {
 	fs := flag.NewFlagSet("bytes", flag.ContinueOnError)
-	frames := fs.Int("frames", 10, "number of frames to send")
+	n := fs.Int("frames", 10, "number of frames to send")
 	size := fs.String("size", "90x60", "frame size, WxH")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return err
+			return 0, 0, 0, err
 		}
-		return errFlags
+		return 0, 0, 0, errFlags
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+		return 0, 0, 0, fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
-	if *frames < 0 {
-		return fmt.Errorf("%w: -frames %d: must be 0 or more", errUsage, *frames)
+	if *n < 0 {
+		return 0, 0, 0, fmt.Errorf("%w: -frames %d: must be 0 or more", errUsage, *n)
 	}
-	w, h, err := parseSize(*size)
+	w, h, err = parseSize(*size)
 	if err != nil {
-		return fmt.Errorf("%w: -size %q: %v", errUsage, *size, err)
+		return 0, 0, 0, fmt.Errorf("%w: -size %q: %v", errUsage, *size, err)
 	}
+	return *n, w, h, nil
+}
 
+// source sends that many I420 frames of w x h at 30 fps, made of plain byte
+// slices, the luma plane holding the luma pattern.
+func source(frames, w, h int) stage.Source[frame.Video] {
 	const fps = 30
 	// Rows are padded (luma to a multiple of 32 bytes, chroma to 16), as
 	// many decoders and cameras align them: Strides says where each row
@@ -91,8 +140,8 @@ func run(args []string) error {
 	cw, ch := (w+1)/2, (h+1)/2
 	strides := [4]int{(w + 31) &^ 31, (cw + 15) &^ 15, (cw + 15) &^ 15}
 
-	source := stage.SourceFunc[frame.Video](func(ctx context.Context, out stage.Out[frame.Video]) error {
-		for n := range *frames {
+	return stage.SourceFunc[frame.Video](func(ctx context.Context, out stage.Out[frame.Video]) error {
+		for n := range frames {
 			y := make([]byte, strides[0]*h)
 			u := make([]byte, strides[1]*ch)
 			v := make([]byte, strides[2]*ch)
@@ -123,11 +172,14 @@ func run(args []string) error {
 		}
 		return nil
 	})
+}
 
-	// The map stage owns each frame it is given and is its only owner here,
-	// so it may change the bytes in place. (Behind a Tee a frame has other
-	// owners, and a stage that changes bytes must copy first.)
-	invert := stage.Map(func(ctx context.Context, f frame.Video) (frame.Video, error) {
+// invert returns the stage that inverts each frame's luma plane in place
+// and stamps its Meta. The map stage owns each frame it is given and is its
+// only owner here, so it may change the bytes in place. (Behind a Tee a
+// frame has other owners, and a stage that changes bytes must copy first.)
+func invert() stage.Transform[frame.Video, frame.Video] {
+	return stage.Map(func(ctx context.Context, f frame.Video) (frame.Video, error) {
 		planes, err := f.Planes(ctx)
 		if err != nil {
 			f.Release()
@@ -143,41 +195,6 @@ func run(args []string) error {
 		f.Meta = stamp{Inverted: true, At: time.Now()}
 		return f, nil
 	})
-
-	var got, bad int
-	var bytesIn int64
-	check := stage.SinkFunc[frame.Video](func(ctx context.Context, in stage.In[frame.Video]) error {
-		for f := range in.All() {
-			err := checkFrame(ctx, got, f, &bytesIn)
-			f.Release() // the sink owns the frame: release it on every path
-			if err != nil {
-				fmt.Fprintln(os.Stderr, "bytes:", err)
-				bad++
-			}
-			got++
-		}
-		return nil
-	})
-
-	g := stream.Connect(source, stream.Via(invert), check)
-	start := time.Now()
-	if err := g.Run(context.Background()); err != nil {
-		return err
-	}
-	elapsed := time.Since(start)
-
-	live := frame.Live()
-	fmt.Printf("done: %d frames, %d plane bytes (row padding included), %d bytes copied by frame.Bytes, %d bad, %d live handles, %v\n",
-		got, bytesIn, frame.CopiedBytes(), bad, live, elapsed.Round(time.Microsecond))
-	switch {
-	case live != 0:
-		return fmt.Errorf("%d frame handles leaked", live)
-	case bad != 0:
-		return fmt.Errorf("%d of %d frames failed their check", bad, got)
-	case got != *frames:
-		return fmt.Errorf("sink got %d frames, source sent %d", got, *frames)
-	}
-	return nil
 }
 
 // luma is the source's luma value at (x, y) of frame n.

@@ -55,8 +55,50 @@ func main() {
 	}
 }
 
+// options is what the command line asks for, checked.
+type options struct {
+	out       string // where to publish
+	camera    string // capture device, or "" for the pattern
+	w, h      int
+	fps       frame.Rational
+	frames    int // video frames to publish; 0 until Ctrl-C
+	seconds   float64
+	desc      media.Output
+	ve        media.VideoEncoding
+	prefer    []string // backends to prefer
+	withAudio bool
+}
+
 // run publishes as the flags in args say, writing its summary to stderr.
 func run(args []string, stderr io.Writer) error {
+	o, err := parseOptions(args, stderr)
+	if err != nil {
+		return err
+	}
+	g, encoded, audio, what, err := build(o)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	release := stream.StopOnSignal(g, cancel, cli.ReportSignal("live"))
+	defer release()
+	fmt.Fprintf(stderr, "live: publishing %s to %s (Ctrl-C stops)\n", what, o.out)
+	stopProgress := cli.Progress(g, "video-encoder", o.frames)
+	start := time.Now()
+	err = g.Run(ctx)
+	stopProgress()
+	fmt.Fprintf(stderr, "live: sent %s to %s in %v\n", cli.Written(encoded, audio), o.out, time.Since(start).Round(time.Millisecond))
+	if err != nil && ctx.Err() != nil {
+		fmt.Fprintln(stderr, "live: cancelled")
+		return nil
+	}
+	return err
+}
+
+// parseOptions parses and checks the flags in args; flag errors and usage
+// go to stderr.
+func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("live", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	out := fs.String("o", "", "where to publish: rtmp://, srt://, rtsp://, udp://, rtp:// URL, or an HLS folder/ or .m3u8 (required)")
@@ -70,94 +112,83 @@ func run(args []string, stderr io.Writer) error {
 	camera := fs.String("camera", "", "capture device to publish instead of the pattern (/dev/video0)")
 	backend := fs.String("backend", "", "backend to prefer: gst or ffmpeg (default: hardware, then software)")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return options{}, err
 	}
-	var prefer []string
+	o := options{out: *out, camera: *camera, seconds: *seconds, withAudio: *audioCodec != "none"}
 	if *backend != "" {
-		prefer = []string{*backend}
+		o.prefer = []string{*backend}
 	}
-	w, h, err := cli.ParseSize(*size)
-	if err != nil {
-		return fmt.Errorf("-size %q: %w", *size, err)
+	var err error
+	if o.w, o.h, err = cli.ParseSize(*size); err != nil {
+		return o, fmt.Errorf("-size %q: %w", *size, err)
 	}
-	fps, err := cli.ParseRate(*fpsFlag)
-	if err != nil {
-		return fmt.Errorf("-fps %q: %w", *fpsFlag, err)
+	if o.fps, err = cli.ParseRate(*fpsFlag); err != nil {
+		return o, fmt.Errorf("-fps %q: %w", *fpsFlag, err)
 	}
-	withAudio := *audioCodec != "none"
-	desc := media.Output{URL: *out, Video: cli.Codecs[*codec], SegmentDuration: *segment}
+	o.desc = media.Output{URL: *out, Video: cli.Codecs[*codec], SegmentDuration: *segment}
 	switch {
 	case *out == "":
-		return errors.New("missing -o: name where to publish (rtmp://host/app/key, srt://host:port, rtsp://host/path, udp://host:port, or an HLS folder/)")
-	case desc.Video != frame.H264 && desc.Video != frame.H265:
-		return fmt.Errorf("-codec %q: want h264 or h265", *codec)
+		return o, errors.New("missing -o: name where to publish (rtmp://host/app/key, srt://host:port, rtsp://host/path, udp://host:port, or an HLS folder/)")
+	case o.desc.Video != frame.H264 && o.desc.Video != frame.H265:
+		return o, fmt.Errorf("-codec %q: want h264 or h265", *codec)
 	case *seconds < 0:
-		return fmt.Errorf("-seconds %v: want 0 (until Ctrl-C) or more", *seconds)
+		return o, fmt.Errorf("-seconds %v: want 0 (until Ctrl-C) or more", *seconds)
 	case *bitrate < 0:
-		return fmt.Errorf("-bitrate %d: want 0 or more", *bitrate)
+		return o, fmt.Errorf("-bitrate %d: want 0 or more", *bitrate)
 	}
-	if withAudio {
-		if desc.Audio = cli.Codecs[*audioCodec]; !desc.Audio.IsAudio() {
-			return fmt.Errorf("-audio %q: want aac, opus or none", *audioCodec)
+	if o.withAudio {
+		if o.desc.Audio = cli.Codecs[*audioCodec]; !o.desc.Audio.IsAudio() {
+			return o, fmt.Errorf("-audio %q: want aac, opus or none", *audioCodec)
 		}
 	}
 	// The live settings: a key frame a second with its parameter sets,
 	// low-latency tuning, so that a receiver can join at any time.
-	ve := media.VideoEncoding{Codec: desc.Video}.Live(fps)
+	o.ve = media.VideoEncoding{Codec: o.desc.Video}.Live(o.fps)
 	if *bitrate > 0 {
-		ve.Rate, ve.Bitrate = media.CBR, *bitrate
+		o.ve.Rate, o.ve.Bitrate = media.CBR, *bitrate
 	}
-	// Every stage is built, and so checked, before anything runs.
-	mux, err := media.Create(desc, prefer...)
+	o.frames = int(*seconds*float64(o.fps.Num)/float64(o.fps.Den) + 0.5)
+	return o, nil
+}
+
+// build makes the graph: the video source (pattern or camera) and its
+// encoder, the tone and its encoder, into the output. Every stage is built,
+// and so checked, before anything runs. It returns the encoded pipes, for
+// the summary, and what is published, in words.
+func build(o options) (g *stream.Graph, encoded *stream.Pipe[frame.Video], audio *stream.Pipe[frame.Audio], what string, err error) {
+	mux, err := media.Create(o.desc, o.prefer...)
 	if err != nil {
-		return err
+		return nil, nil, nil, "", err
 	}
-	venc, err := media.NewVideoEncoder(ve, prefer...)
+	venc, err := media.NewVideoEncoder(o.ve, o.prefer...)
 	if err != nil {
-		return err
+		return nil, nil, nil, "", err
 	}
-	frames := int(*seconds*float64(fps.Num)/float64(fps.Den) + 0.5)
-	g := stream.New()
+	g = stream.New()
 	var video *stream.Pipe[frame.Video]
-	what := fmt.Sprintf("a %dx%d test pattern", w, h)
-	if *camera != "" {
-		cam, err := media.Open(media.Input{URL: *camera, Width: w, Height: h, FPS: fps, Decode: true, NoAudio: true}, prefer...)
+	what = fmt.Sprintf("a %dx%d test pattern", o.w, o.h)
+	if o.camera != "" {
+		cam, err := media.Open(media.Input{URL: o.camera, Width: o.w, Height: o.h, FPS: o.fps, Decode: true, NoAudio: true}, o.prefer...)
 		if err != nil {
-			return err
+			return nil, nil, nil, "", err
 		}
 		video, _ = media.AddInput(g, "camera", cam)
-		what = *camera
+		what = o.camera
 	} else {
-		video = stream.AddSource(g, "pattern", &stage.Pattern{Width: w, Height: h, FPS: fps, Frames: frames, Live: true})
+		video = stream.AddSource(g, "pattern", &stage.Pattern{Width: o.w, Height: o.h, FPS: o.fps, Frames: o.frames, Live: true})
 	}
-	encoded := stream.AddTransform(g, "video-encoder", video, venc)
-	var audio *stream.Pipe[frame.Audio]
-	if withAudio {
-		aenc, err := media.NewAudioEncoder(media.AudioEncoding{Codec: desc.Audio}, prefer...)
+	encoded = stream.AddTransform(g, "video-encoder", video, venc)
+	if o.withAudio {
+		aenc, err := media.NewAudioEncoder(media.AudioEncoding{Codec: o.desc.Audio}, o.prefer...)
 		if err != nil {
-			return err
+			return nil, nil, nil, "", err
 		}
 		tone := &stage.Sine{Samples: 1024, Live: true}
-		if frames > 0 {
-			tone.Frames = int(*seconds*48000/1024 + 0.5)
+		if o.frames > 0 {
+			tone.Frames = int(o.seconds*48000/1024 + 0.5)
 		}
 		audio = stream.AddTransform(g, "audio-encoder", stream.AddSource(g, "sine", tone), aenc)
 	}
 	media.AddOutput(g, "output", mux, encoded, audio)
-
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	release := stream.StopOnSignal(g, cancel, cli.ReportSignal("live"))
-	defer release()
-	fmt.Fprintf(stderr, "live: publishing %s to %s (Ctrl-C stops)\n", what, *out)
-	stopProgress := cli.Progress(g, "video-encoder", frames)
-	start := time.Now()
-	err = g.Run(ctx)
-	stopProgress()
-	fmt.Fprintf(stderr, "live: sent %s to %s in %v\n", cli.Written(encoded, audio), *out, time.Since(start).Round(time.Millisecond))
-	if err != nil && ctx.Err() != nil {
-		fmt.Fprintln(stderr, "live: cancelled")
-		return nil
-	}
-	return err
+	return g, encoded, audio, what, nil
 }
