@@ -268,31 +268,36 @@ func (e *Endpoint) broadcast(s sample, audio bool) {
 		e.recentAudio = append(e.recentAudio, s)
 	}
 	for _, v := range e.viewers {
-		if !v.live {
-			continue
+		if v.live {
+			e.queue(v, s, audio)
 		}
-		if v.waitKey {
-			if audio || !s.key {
-				continue
-			}
-			v.waitKey = false
-			for _, a := range e.recentAudio {
-				if a.pts+a.dur > s.pts {
-					select {
-					case v.queue <- viewerSample{a, true}:
-					default:
-					}
+	}
+}
+
+// queue queues s for v, with e.mu held. A viewer waiting for a key frame
+// starts at one, with the recent audio still playing at its PTS; one
+// behind by a whole queue skips to the next key frame rather than slow
+// the graph.
+func (e *Endpoint) queue(v *viewer, s sample, audio bool) {
+	if v.waitKey {
+		if audio || !s.key {
+			return
+		}
+		v.waitKey = false
+		for _, a := range e.recentAudio {
+			if a.pts+a.dur > s.pts {
+				select {
+				case v.queue <- viewerSample{a, true}:
+				default:
 				}
 			}
 		}
-		select {
-		case v.queue <- viewerSample{s, audio}:
-		default:
-			// Behind by a whole queue: skip to the next key frame rather
-			// than slow the graph.
-			v.dropped++
-			v.waitKey = e.opts.Video != 0
-		}
+	}
+	select {
+	case v.queue <- viewerSample{s, audio}:
+	default:
+		v.dropped++
+		v.waitKey = e.opts.Video != 0
 	}
 }
 
