@@ -369,8 +369,8 @@ func (d *decoder[T]) video(f *C.AVFrame, format frame.Format, pts, dur time.Dura
 		C.sm_frame_free(f)
 		return frame.Video{}, err
 	}
-	if dur <= 0 && d.codec.FrameRate.Num > 0 {
-		dur = time.Duration(int64(time.Second) * int64(d.codec.FrameRate.Den) / int64(d.codec.FrameRate.Num))
+	if dur <= 0 {
+		dur = frame.DurationOf(d.codec.FrameRate)
 	}
 	d.next = pts + dur
 	v := frame.Video{Data: fd, Format: format, Width: int(f.width), Height: int(f.height),

@@ -197,25 +197,6 @@ type encoder[T frame.Frame] struct {
 	frameD     time.Duration // video: one frame
 }
 
-// snapRates are the frame rates a frame duration is matched to.
-var snapRates = []frame.Rational{
-	{Num: 24000, Den: 1001}, {Num: 24, Den: 1}, {Num: 25, Den: 1}, {Num: 30000, Den: 1001}, {Num: 30, Den: 1},
-	{Num: 50, Den: 1}, {Num: 60000, Den: 1001}, {Num: 60, Den: 1}, {Num: 120, Den: 1},
-}
-
-func rateOf(d time.Duration) frame.Rational {
-	if d <= 0 {
-		return frame.Rational{Num: 30, Den: 1}
-	}
-	fps := float64(time.Second) / float64(d)
-	for _, r := range snapRates {
-		if x := r.Float(); fps > x*0.999 && fps < x*1.001 {
-			return r
-		}
-	}
-	return frame.Rational{Num: 1_000_000, Den: int(d / time.Microsecond)}
-}
-
 // open opens the encoder for the first frame f, lasting dur.
 func (e *encoder[T]) open(f *C.AVFrame, dur time.Duration) error {
 	name, codec, err := e.cfg.encoderName()
@@ -263,13 +244,16 @@ func (e *encoder[T]) setVideo(codec *astiav.Codec, f *C.AVFrame, dur time.Durati
 	}
 	fr := e.cfg.FrameRate
 	if fr.Num <= 0 || fr.Den <= 0 {
-		fr = rateOf(dur)
+		fr = frame.RateOf(dur)
+		if fr.Num == 0 { // unknown duration: a common rate to plan for
+			fr = frame.Rational{Num: 30, Den: 1}
+		}
 	}
 	// A 90 kHz time base, as MPEG uses, rather than 1/fps: variable
 	// frame rate input keeps its timestamps (the frame rate is set
 	// apart, for rate control).
 	e.tb = frame.Rational{Num: 1, Den: 90000}
-	e.frameD = time.Duration(int64(time.Second) * int64(fr.Den) / int64(fr.Num))
+	e.frameD = frame.DurationOf(fr)
 	cc.SetWidth(int(f.width))
 	cc.SetHeight(int(f.height))
 	cc.SetPixelFormat(astiav.PixelFormat(e.pixFmt))

@@ -12,6 +12,9 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/spinorml/streamer/codec/h264"
+	"github.com/spinorml/streamer/codec/h265"
+	"github.com/spinorml/streamer/codec/nal"
 	"github.com/spinorml/streamer/frame"
 	"github.com/spinorml/streamer/stage"
 	"github.com/spinorml/streamer/stream"
@@ -130,10 +133,15 @@ func (m *Mux) videoExtra(ctx context.Context, h *muxHead) []byte {
 		!WantsGlobalHeader(m.URL, m.Format) {
 		return nil
 	}
-	if planes, err := h.firstVideo.Planes(ctx); err == nil && len(planes) == 1 {
-		return parameterSets(v.Format, planes[0])
+	planes, err := h.firstVideo.Planes(ctx)
+	if err != nil || len(planes) != 1 {
+		return nil
 	}
-	return nil
+	ps := h264.ParameterSets(planes[0])
+	if v.Format == frame.H265 {
+		ps = h265.ParameterSets(planes[0])
+	}
+	return nal.AppendAnnexB(nil, ps...)
 }
 
 // writeHeader writes the header with the muxer Options and learns the
@@ -241,47 +249,4 @@ func (w *muxWriter) write(ctx context.Context, it muxItem) error {
 		return fmt.Errorf("ffmpeg: mux %q: write %s at %v: %w", w.m.URL, s.kind, pts, avErr(ret))
 	}
 	return nil
-}
-
-// parameterSets returns the H264 SPS/PPS or H265 VPS/SPS/PPS NAL units of an
-// Annex B access unit, each with a start code: extradata FFmpeg's muxers
-// accept (they convert it to avcC/hvcC).
-func parameterSets(f frame.Format, au []byte) []byte {
-	var out []byte
-	i := 0
-	next := func(from int) (start, payload int) {
-		for j := from; j+3 <= len(au); j++ {
-			if au[j] == 0 && au[j+1] == 0 && au[j+2] == 1 {
-				if j > from && au[j-1] == 0 {
-					return j - 1, j + 3
-				}
-				return j, j + 3
-			}
-		}
-		return len(au), len(au)
-	}
-	_, p := next(0)
-	for i = p; i < len(au); {
-		s, np := next(i)
-		nal := au[i:s]
-		for len(nal) > 0 && nal[len(nal)-1] == 0 {
-			nal = nal[:len(nal)-1]
-		}
-		if len(nal) > 0 {
-			var ps bool
-			if f == frame.H264 {
-				t := nal[0] & 0x1f
-				ps = t == 7 || t == 8
-			} else {
-				t := (nal[0] >> 1) & 0x3f
-				ps = t >= 32 && t <= 34
-			}
-			if ps {
-				out = append(out, 0, 0, 0, 1)
-				out = append(out, nal...)
-			}
-		}
-		i = np
-	}
-	return out
 }
