@@ -4,28 +4,30 @@ package vp8
 
 import (
 	"encoding/hex"
+	"fmt"
 	"testing"
 )
 
 // A key frame and an inter frame of libvpx (through the ffmpeg CLI) at
 // 352x288, a key frame with scale bits set, and frames too short or
-// without the start code.
+// without the start code. Each row is the frame's first bytes in hex, then
+// what KeyframeSize says of them.
 func TestKeyframeSize(t *testing.T) {
-	for _, c := range []struct {
-		hex  string
-		key  bool
-		w, h int
-	}{
-		{"706c009d012a600120010007", true, 352, 288},
-		{"b108000910ac0018891acdfe", false, 0, 0},
-		{"706c009d012a6041200100", true, 352, 288},
-		{"706c009d012a600120", false, 0, 0},
-		{"706c009d012b600120010007", false, 0, 0},
-		{"", false, 0, 0},
+	for frame, want := range map[string]string{
+		"706c009d012a600120010007": "key 352x288",
+		"b108000910ac0018891acdfe": "inter",
+		"706c009d012a6041200100":   "key 352x288",
+		"706c009d012a600120":       "inter",
+		"706c009d012b600120010007": "inter",
+		"":                         "inter",
 	} {
-		b, _ := hex.DecodeString(c.hex)
-		if key, w, h := KeyframeSize(b); key != c.key || w != c.w || h != c.h {
-			t.Errorf("%s: key %v %dx%d, want key %v %dx%d", c.hex, key, w, h, c.key, c.w, c.h)
+		b, _ := hex.DecodeString(frame)
+		got := "inter"
+		if key, w, h := KeyframeSize(b); key || w != 0 || h != 0 {
+			got = fmt.Sprintf("key %dx%d", w, h)
+		}
+		if got != want {
+			t.Errorf("%s: %s, want %s", frame, got, want)
 		}
 	}
 }
