@@ -39,10 +39,13 @@ var netProtos = []netProto{
 		s := servers.SRTRelay(tb)
 		return s.Publish(), s.Play()
 	}, nil},
+	// gst's RTMP input of this video-only stream delivered nothing until
+	// the publish ended (its FLV header announces audio too, which never
+	// comes); the conformance round trips publish audio as well.
 	{"rtmp", func(tb servers.TB, key string) (string, string) {
 		u := servers.NginxRTMP(tb).RTMP(key)
 		return u, u
-	}, nil},
+	}, map[string]string{"gst": "ffmpeg"}},
 	// The ffmpeg CLI listens as the RTSP server and is the receiver: our
 	// backends publish (ANNOUNCE/RECORD) but serve no PLAY.
 	{"rtsp", func(tb servers.TB, key string) (string, string) {
@@ -168,7 +171,11 @@ func (r netRun) once(p netProto, sender, receiver string) (m measured, skipped s
 		var out, stderr bytes.Buffer
 		cmd := exec.Command(r.child, sender, receiver, send, recv, r.seconds, r.size)
 		cmd.Stdout, cmd.Stderr = &out, &stderr
-		if err := cmd.Run(); err != nil {
+		err := cmd.Run()
+		if why, ok := strings.CutPrefix(strings.TrimSpace(out.String()), "unsupported: "); ok {
+			tb.Skip(why)
+		}
+		if err != nil {
 			tb.Fatal(fmt.Sprintf("%s → %s: %v\n%s", sender, receiver, err, stderr.String()))
 		}
 		line := strings.TrimSpace(out.String())

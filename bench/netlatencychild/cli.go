@@ -93,16 +93,16 @@ func startCLISender(c config, l *ledger) (side, error) {
 	return s, nil
 }
 
-// startCLIReceiver runs the ffmpeg CLI receiving c.recvURL with its
-// low-delay flags and the probe our ffmpeg backend gives a live input (1
-// s; the default, 5 s, holds the first frames that long), writing each decoded frame's luma to stdout, and
+// startCLIReceiver runs the ffmpeg CLI receiving c.recvURL with the
+// probe our ffmpeg backend gives a live input (1 s; the default, 5 s,
+// holds the first frames that long) and no other flag, as ours, writing each decoded frame's luma to stdout, and
 // reads the numbers from them.
 func startCLIReceiver(c config, l *ledger) (side, error) {
 	opts, ok := cliOutput[media.Scheme(c.recvURL)]
 	if !ok {
 		return nil, fmt.Errorf("the CLI receiver does not know %s", c.recvURL)
 	}
-	args := append([]string{"-fflags", "nobuffer", "-flags", "low_delay", "-analyzeduration", "1000000"}, opts.receive...)
+	args := append([]string{"-analyzeduration", "1000000"}, opts.receive...)
 	args = append(args, "-i", c.recvURL, "-map", "0:v:0", "-fps_mode", "passthrough",
 		"-f", "rawvideo", "-pix_fmt", "gray", "pipe:1")
 	s := &cliSide{cmd: cliCmd(args...), done: make(chan error, 1), cancel: func() {}}
@@ -128,37 +128,37 @@ func startCLIReceiver(c config, l *ledger) (side, error) {
 }
 
 // stop ends a sender by closing its input (the CLI finishes the stream)
-// and a receiver by SIGINT, as Ctrl-C does; either is killed when it has
-// not exited within stopWithin. A receiver's errors (it exits non-zero
-// on the signal) go to stderr, for the bench's log.
+// and kills it when it has not exited within stopWithin. It ends a
+// receiver by SIGINT, as Ctrl-C does, and kills it a second later: a
+// receiver waiting on a stream whose sender is gone may not see the
+// signal (its socket read does not look). A receiver's last messages go
+// to stderr, for the bench's log.
 func (s *cliSide) stop() error {
-	sender := s.closer != nil
-	var fed error
-	if sender {
-		s.cancel()
-		select {
-		case fed = <-s.done:
-		case <-time.After(stopWithin):
-			fed = errors.New("it stopped reading its input")
-		}
-		s.closer.Close() // unblocks a Write, whose error is fed's
-	} else {
+	if s.closer == nil {
 		_ = s.cmd.Process.Signal(os.Interrupt)
-	}
-	exited := make(chan error, 1)
-	go func() {
-		if !sender {
-			<-s.done // the reads end before Wait closes the pipe
+		t := time.AfterFunc(time.Second, func() { _ = s.cmd.Process.Kill() })
+		<-s.done // the reads end before Wait closes the pipe
+		_ = s.cmd.Wait()
+		t.Stop()
+		if msg := s.stderr.String(); msg != "" {
+			fmt.Fprintf(os.Stderr, "ffmpeg CLI receiver: ...%s", msg[max(0, len(msg)-1000):])
 		}
-		exited <- s.cmd.Wait()
-	}()
+		return nil
+	}
+	s.cancel()
+	var fed error
+	select {
+	case fed = <-s.done:
+	case <-time.After(stopWithin):
+		fed = errors.New("it stopped reading its input")
+	}
+	s.closer.Close() // unblocks a Write, whose error is fed's
+	exited := make(chan error, 1)
+	go func() { exited <- s.cmd.Wait() }()
 	select {
 	case err := <-exited:
-		switch {
-		case sender && (err != nil || fed != nil):
+		if err != nil || fed != nil {
 			return fmt.Errorf("ffmpeg CLI: %w: %s", errors.Join(fed, err), s.stderr.String())
-		case !sender && s.stderr.Len() > 0:
-			fmt.Fprintf(os.Stderr, "ffmpeg CLI receiver: %s", s.stderr.String())
 		}
 		return nil
 	case <-time.After(stopWithin):

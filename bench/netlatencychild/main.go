@@ -16,11 +16,14 @@
 // SENDER and RECEIVER are "ffmpeg" or "gst" (ours, on that backend:
 // media.NewVideoEncoder + media.Create; media.Open + decode), or "cli"
 // (the ffmpeg CLI, fed raw frames on stdin, or writing decoded ones to
-// stdout). It links both backends (bench/gstchild links only one: its
+// stdout). When SENDER's backend cannot write SEND-URL, it prints
+// "unsupported: " and the backend's reason, and exits with status 3. It
+// links both backends (bench/gstchild links only one: its
 // figure is memory, not latency).
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -63,7 +66,12 @@ type config struct {
 type side interface{ stop() error }
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	err := run(os.Args[1:])
+	switch {
+	case errors.Is(err, media.ErrUnsupported):
+		fmt.Println("unsupported:", err)
+		os.Exit(3)
+	case err != nil:
 		fmt.Fprintln(os.Stderr, "netlatencychild:", err)
 		os.Exit(1)
 	}
@@ -124,10 +132,9 @@ func run(args []string) error {
 	if receiverFirst(c.recvURL) {
 		snd, rcv = b, a
 	}
-	// The receiver stops first, while frames still come: a live input
-	// that no longer receives has nothing to end its stream on.
-	errR := rcv.stop()
 	errS := snd.stop()
+	time.Sleep(time.Second) // the frames in flight arrive
+	errR := rcv.stop()
 	if errS != nil || errR != nil {
 		return fmt.Errorf("sender %s: %v; receiver %s: %v (%s)", c.sender, errS, c.receiver, errR, l)
 	}

@@ -23,19 +23,34 @@ func setLogLevels() error { return ffmpeg.SetLogLevel("error") }
 
 // running is a graph run in the background.
 type running struct {
-	g    *stream.Graph
-	done chan error
+	g      *stream.Graph
+	cancel context.CancelFunc
+	done   chan error
 }
 
 func runGraph(g *stream.Graph) *running {
-	r := &running{g: g, done: make(chan error, 1)}
-	go func() { r.done <- g.Run(context.Background()) }()
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &running{g: g, cancel: cancel, done: make(chan error, 1)}
+	go func() { r.done <- g.Run(ctx) }()
 	return r
 }
 
+// stop ends a sender gracefully: its output finishes the stream.
 func (r *running) stop() error {
 	r.g.StopWithin(stopWithin)
-	return <-r.done
+	err := <-r.done
+	r.cancel()
+	return err
+}
+
+// abort ends a receiver: once its sender has stopped, a live input has
+// no frame to end its stream on, so it is cancelled.
+func (r *running) abort() error {
+	r.cancel()
+	if err := <-r.done; !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
 }
 
 // startOursSender runs numbered frames → our encoder → our output to
@@ -45,7 +60,13 @@ func startOursSender(c config, l *ledger) (side, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encoder: %w", err)
 	}
-	mux, err := media.Create(media.Output{URL: c.sendURL, Video: frame.H264}, c.sender)
+	out := media.Output{URL: c.sendURL, Video: frame.H264}
+	if b, ok := media.Lookup(c.sender); !ok || b.Write == nil {
+		return nil, media.Unsupported("backend %s writes nothing", c.sender)
+	} else if _, err := b.Write(out); err != nil {
+		return nil, fmt.Errorf("output %s: %w", c.sendURL, err) // another backend would write it
+	}
+	mux, err := media.Create(out, c.sender)
 	if err != nil {
 		return nil, fmt.Errorf("output %s: %w", c.sendURL, err)
 	}
@@ -131,7 +152,7 @@ func (r *oursReceiver) open(c config, l *ledger) error {
 	defer r.mu.Unlock()
 	r.run = runGraph(g)
 	if r.stopped {
-		return r.run.stop()
+		return r.run.abort()
 	}
 	return nil
 }
@@ -142,8 +163,12 @@ func (r *oursReceiver) stop() error {
 	run := r.run
 	r.mu.Unlock()
 	if run == nil {
-		return errors.New("the input never opened")
+		select {
+		case err := <-r.opened:
+			return fmt.Errorf("the input never opened: %w", err)
+		case <-time.After(stopWithin):
+			return errors.New("the input never opened")
+		}
 	}
-	err := run.stop()
-	return errors.Join(err, <-r.opened)
+	return errors.Join(run.abort(), <-r.opened)
 }
