@@ -44,7 +44,9 @@ type FrameData struct {
 	sizes  [4]C.int64_t
 }
 
-var dataPool = sync.Pool{New: func() any { return new(FrameData) }}
+// dataPool recycles FrameData handles, one of which every frame made here
+// carries: without it each frame costs an allocation.
+var dataPool = sync.Pool{New: func() any { return new(FrameData) }} //nolint:gochecknoglobals // handles are reused across every stage of the process
 
 // packetData takes over pkt (allocated with av_packet_alloc).
 func packetData(pkt *C.AVPacket) *FrameData {
@@ -232,7 +234,7 @@ func cRat(r frame.Rational) C.AVRational { return C.AVRational{num: C.int(r.Num)
 func pixFmtName(f C.int) string { return astiav.PixelFormat(f).Name() }
 
 // Codec IDs of the encoded formats streamer names.
-var codecIDs = map[frame.Format]astiav.CodecID{
+var codecIDs = map[frame.Format]astiav.CodecID{ //nolint:gochecknoglobals // a table, never written
 	frame.H264: astiav.CodecIDH264, frame.H265: astiav.CodecIDHevc, frame.VP8: astiav.CodecIDVp8,
 	frame.VP9: astiav.CodecIDVp9, frame.AV1: astiav.CodecID(C.AV_CODEC_ID_AV1), frame.MJPEG: astiav.CodecIDMjpeg,
 	frame.AAC: astiav.CodecIDAac, frame.Opus: astiav.CodecIDOpus, frame.MP3: astiav.CodecIDMp3,
@@ -278,9 +280,9 @@ func (t formatTable[A]) av(f frame.Format, none A) (A, bool) {
 	return none, false
 }
 
-// Raw formats and their FFmpeg equivalents. yuvj420p decodes to I420 (full
-// range is not carried yet).
-var pixFmts = formatTable[astiav.PixelFormat]{ //nolint:gochecknoglobals // a constant table
+// Raw formats and their FFmpeg equivalents. yuvj420p decodes to I420, as
+// frame formats carry no colour range.
+var pixFmts = formatTable[astiav.PixelFormat]{ //nolint:gochecknoglobals // a table, never written
 	{frame.I420, astiav.PixelFormatYuv420P}, {frame.I420, astiav.PixelFormatYuvj420P},
 	{frame.NV12, astiav.PixelFormatNv12}, {frame.I422, astiav.PixelFormatYuv422P},
 	{frame.I422, astiav.PixelFormatYuvj422P}, {frame.I444, astiav.PixelFormatYuv444P},
@@ -289,7 +291,8 @@ var pixFmts = formatTable[astiav.PixelFormat]{ //nolint:gochecknoglobals // a co
 	{frame.GRAY8, astiav.PixelFormatGray8},
 }
 
-var sampleFmts = formatTable[astiav.SampleFormat]{ //nolint:gochecknoglobals // a constant table
+// sampleFmts are the raw audio formats and their FFmpeg equivalents.
+var sampleFmts = formatTable[astiav.SampleFormat]{ //nolint:gochecknoglobals // a table, never written
 	{frame.S16, astiav.SampleFormatS16}, {frame.S16P, astiav.SampleFormatS16P},
 	{frame.F32, astiav.SampleFormatFlt}, {frame.F32P, astiav.SampleFormatFltp},
 }
@@ -341,12 +344,6 @@ func packetOf(ctx context.Context, d frame.Data) (*C.AVPacket, error) {
 	frame.CountCopy(len(b))
 	return p, nil
 }
-
-// cAVPacket lets tests reach a packet's data pointer (cgo is not allowed
-// in _test.go files).
-type cAVPacket C.AVPacket
-
-func (p *cAVPacket) dataPtr() unsafe.Pointer { return unsafe.Pointer(p.data) }
 
 // interrupter is the flag behind a format context's interrupt callback: C
 // memory, set and read atomically, so cancelling from another goroutine is

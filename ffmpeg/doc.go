@@ -44,6 +44,4 @@
 // level (FFmpeg's own default is "info"), and SetLogLevel changes it. What
 // FFmpeg logs while an encoder checks its options or opens comes back in
 // the error as well.
-//
-// Copyright © SpinorML Ltd., licensed under AGPL-3.0.
 package ffmpeg

@@ -85,7 +85,7 @@ func NewAudioEncoder(f frame.Format) *Encoder[frame.Audio] { return &Encoder[fra
 func (*Encoder[T]) Name() string { return "ffmpeg-encoder" }
 
 // defaultEncoders are tried in order for each format.
-var defaultEncoders = map[frame.Format][]string{
+var defaultEncoders = map[frame.Format][]string{ //nolint:gochecknoglobals // a table, never written
 	frame.H264: {"libx264"}, frame.H265: {"libx265"}, frame.VP8: {"libvpx"}, frame.VP9: {"libvpx-vp9"},
 	frame.AV1: {"libsvtav1", "libaom-av1", "librav1e"}, frame.AAC: {"aac"}, frame.Opus: {"libopus", "opus"},
 	frame.MJPEG: {"mjpeg"}, frame.MP3: {"libmp3lame"},

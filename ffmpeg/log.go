@@ -16,7 +16,8 @@ import (
 	"github.com/asticode/go-astiav"
 )
 
-var logLevels = map[string]astiav.LogLevel{
+// logLevels are SetLogLevel's names of FFmpeg's log levels.
+var logLevels = map[string]astiav.LogLevel{ //nolint:gochecknoglobals // a table, never written
 	"quiet": astiav.LogLevelQuiet, "panic": astiav.LogLevelPanic, "fatal": astiav.LogLevelFatal,
 	"error": astiav.LogLevelError, "warning": astiav.LogLevelWarning, "info": astiav.LogLevelInfo,
 	"verbose": astiav.LogLevelVerbose, "debug": astiav.LogLevelDebug,

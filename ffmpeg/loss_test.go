@@ -19,8 +19,8 @@ import (
 )
 
 // When the source fails mid-stream, the muxer still finishes the file and it
-// holds every frame the muxer took (it used to drop those taken after the
-// cancel).
+// holds every frame the muxer took, those taken after the cancel included:
+// a recording cut short by a failure keeps all it received.
 func TestUpstreamFailureLosesNoMuxedFrame(t *testing.T) {
 	noLeaks(t)
 	path := filepath.Join(t.TempDir(), "rec.mkv")

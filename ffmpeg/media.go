@@ -94,7 +94,7 @@ func newMediaResampler(r media.Resampling) (stage.Transform[frame.Audio, frame.A
 
 // muxerNames are FFmpeg's muxers for media's containers. y4m is not
 // here: it holds raw frames, and Mux writes encoded ones.
-var muxerNames = map[string]string{
+var muxerNames = map[string]string{ //nolint:gochecknoglobals // a table, never written
 	"mp4": "mp4", "mov": "mov", "matroska": "matroska", "webm": "webm", "mpegts": "mpegts", "flv": "flv",
 	"rtsp": "rtsp", "hls": "hls",
 }

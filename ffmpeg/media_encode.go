@@ -17,7 +17,7 @@ import (
 
 // presetWords spells each media.Preset (PresetFastest ... PresetBest; the
 // default sets nothing) in an encoder's own options.
-var presetWords = map[string][5]map[string]string{
+var presetWords = map[string][5]map[string]string{ //nolint:gochecknoglobals // a table, never written
 	"libx264":    x26xPresets,
 	"libx265":    x26xPresets,
 	"libvpx":     vpxPresets,
@@ -27,11 +27,13 @@ var presetWords = map[string][5]map[string]string{
 	"librav1e":   {{"speed": "10"}, {"speed": "8"}, {"speed": "6"}, {"speed": "4"}, {"speed": "1"}},
 }
 
-var x26xPresets = [5]map[string]string{
+// x26xPresets are the presets of libx264 and libx265, vpxPresets those of
+// libvpx, for presetWords.
+var x26xPresets = [5]map[string]string{ //nolint:gochecknoglobals // a table, never written
 	{"preset": "ultrafast"}, {"preset": "veryfast"}, {"preset": "medium"}, {"preset": "slow"}, {"preset": "veryslow"},
 }
 
-var vpxPresets = [5]map[string]string{
+var vpxPresets = [5]map[string]string{ //nolint:gochecknoglobals // a table, never written
 	{"deadline": "realtime", "cpu-used": "8"}, {"deadline": "good", "cpu-used": "4"},
 	{"deadline": "good", "cpu-used": "2"}, {"deadline": "good", "cpu-used": "1"}, {"deadline": "best", "cpu-used": "0"},
 }
@@ -164,8 +166,8 @@ func (x *encoding) x26x(name string, e media.VideoEncoding) error {
 // print on standard error on their own) for FFmpeg's quiet, error and
 // warning levels.
 var (
-	x265Levels = [3]string{"none", "error", "warning"}
-	svtLevels  = [3]string{"0", "1", "2"}
+	x265Levels = [3]string{"none", "error", "warning"} //nolint:gochecknoglobals // a table, never written
+	svtLevels  = [3]string{"0", "1", "2"}              //nolint:gochecknoglobals // a table, never written
 )
 
 // ownLogLevel returns levels' entry for FFmpeg's log level, "" from info
@@ -182,7 +184,8 @@ func ownLogLevel(levels [3]string) string {
 	return ""
 }
 
-var x264Profiles = []string{"baseline", "main", "high", "high10", "high422", "high444"}
+// x264Profiles are the profiles libx264 takes.
+var x264Profiles = []string{"baseline", "main", "high", "high10", "high422", "high444"} //nolint:gochecknoglobals // a table, never written
 
 // vpx maps e onto libvpx (VP8) or libvpx-vp9.
 func (x *encoding) vpx(name string, e media.VideoEncoding) error {
@@ -212,7 +215,7 @@ func (x *encoding) vpx(name string, e media.VideoEncoding) error {
 }
 
 // av1Profiles are AV1's profiles by name and number.
-var av1Profiles = map[string]string{"main": "0", "high": "1", "professional": "2", "0": "0", "1": "1", "2": "2"}
+var av1Profiles = map[string]string{"main": "0", "high": "1", "professional": "2", "0": "0", "1": "1", "2": "2"} //nolint:gochecknoglobals // a table, never written
 
 func (x *encoding) av1Profile(p string) error {
 	if p == "" {
