@@ -91,6 +91,13 @@ var profiles = map[Profile]profileInfo{ //nolint:gochecknoglobals // a table: wh
 	ProfileJPEGBaseline:            {"JPEGBaseline", frame.MJPEG, "baseline"},
 }
 
+// defaultProfiles are each codec's most common profile, which ProfileOf
+// gives for an empty profile name.
+var defaultProfiles = map[frame.Format]Profile{ //nolint:gochecknoglobals // a table: the default profile of each codec
+	frame.H264: ProfileH264High, frame.H265: ProfileHEVCMain, frame.VP8: ProfileVP8Version0_3,
+	frame.VP9: ProfileVP9Profile0, frame.AV1: ProfileAV1Profile0, frame.MJPEG: ProfileJPEGBaseline,
+}
+
 // String returns libva's name without its prefix ("H264High"), or
 // "Profile(n)" for a profile streamer does not know.
 func (p Profile) String() string {
@@ -115,21 +122,8 @@ func (p Profile) Format() (frame.Format, string) {
 // when VA-API has no such profile.
 func ProfileOf(f frame.Format, profile string) (Profile, bool) {
 	if profile == "" {
-		switch f {
-		case frame.H264:
-			return ProfileH264High, true
-		case frame.H265:
-			return ProfileHEVCMain, true
-		case frame.VP8:
-			return ProfileVP8Version0_3, true
-		case frame.VP9:
-			return ProfileVP9Profile0, true
-		case frame.AV1:
-			return ProfileAV1Profile0, true
-		case frame.MJPEG:
-			return ProfileJPEGBaseline, true
-		}
-		return 0, false
+		p, ok := defaultProfiles[f]
+		return p, ok
 	}
 	if f == frame.H264 && profile == "baseline" {
 		// VAProfileH264Baseline is deprecated; drivers decode baseline

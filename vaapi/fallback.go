@@ -106,22 +106,9 @@ func firstElement(names []string) string {
 // only. It fails only when neither can decode the codec.
 func VideoDecoder(cfg DecoderConfig) (*Chosen, error) {
 	hw, hwErr := NewDecoder(cfg)
-	if errors.As(hwErr, new(configError)) {
-		return nil, hwErr
-	}
-	if hwErr == nil {
-		return &Chosen{Transform: hw, Hardware: true, Element: hw.element, Device: hw.device}, nil
-	}
-	el := firstElement(softwareDecoders[cfg.Codec])
-	if el == "" {
-		return nil, fmt.Errorf("vaapi: no decoder for %v: hardware: %w; software: none of %s installed",
-			cfg.Codec, hwErr, strings.Join(softwareDecoders[cfg.Codec], ", "))
-	}
-	sw, err := gst.NewVideoDecoder(gst.DecoderConfig{Codec: cfg.Codec, Element: el, Output: cfg.Output})
-	if err != nil {
-		return nil, fmt.Errorf("vaapi: software decoder: %w (hardware: %w)", err, hwErr)
-	}
-	return &Chosen{Transform: sw, Element: el, Why: hwErr}, nil
+	return choose(hw, hwErr, "decoder", cfg.Codec, softwareDecoders[cfg.Codec], func(el string) (stage.Transform[frame.Video, frame.Video], error) {
+		return gst.NewVideoDecoder(gst.DecoderConfig{Codec: cfg.Codec, Element: el, Output: cfg.Output})
+	})
 }
 
 // VideoEncoder returns the VA-API encoder (see NewEncoder) when a capable
@@ -134,23 +121,35 @@ func VideoEncoder(cfg EncoderConfig) (*Chosen, error) {
 		cfg.Codec = frame.H264
 	}
 	hw, hwErr := NewEncoder(cfg)
+	return choose(hw, hwErr, "encoder", cfg.Codec, softwareEncoders[cfg.Codec], func(el string) (stage.Transform[frame.Video, frame.Video], error) {
+		return gst.NewVideoEncoder(gst.EncoderConfig{
+			Codec: cfg.Codec, Element: el, Bitrate: cfg.Bitrate, KeyframeInterval: cfg.KeyframeInterval,
+			Preset: cfg.Preset, LowLatency: cfg.LowLatency,
+		})
+	})
+}
+
+// choose returns the hardware stage hw when it was made, and otherwise the
+// software stage software makes with the first installed of candidates,
+// recording why hardware was not used. A config error (hwErr a
+// configError) is returned as it is: software would refuse it too.
+func choose(hw *Stage, hwErr error, kind string, codec frame.Format, candidates []string,
+	software func(el string) (stage.Transform[frame.Video, frame.Video], error),
+) (*Chosen, error) {
 	if errors.As(hwErr, new(configError)) {
 		return nil, hwErr
 	}
 	if hwErr == nil {
 		return &Chosen{Transform: hw, Hardware: true, Element: hw.element, Device: hw.device}, nil
 	}
-	el := firstElement(softwareEncoders[cfg.Codec])
+	el := firstElement(candidates)
 	if el == "" {
-		return nil, fmt.Errorf("vaapi: no encoder for %v: hardware: %w; software: none of %s installed",
-			cfg.Codec, hwErr, strings.Join(softwareEncoders[cfg.Codec], ", "))
+		return nil, fmt.Errorf("vaapi: no %s for %v: hardware: %w; software: none of %s installed",
+			kind, codec, hwErr, strings.Join(candidates, ", "))
 	}
-	sw, err := gst.NewVideoEncoder(gst.EncoderConfig{
-		Codec: cfg.Codec, Element: el, Bitrate: cfg.Bitrate, KeyframeInterval: cfg.KeyframeInterval,
-		Preset: cfg.Preset, LowLatency: cfg.LowLatency,
-	})
+	sw, err := software(el)
 	if err != nil {
-		return nil, fmt.Errorf("vaapi: software encoder: %w (hardware: %w)", err, hwErr)
+		return nil, fmt.Errorf("vaapi: software %s: %w (hardware: %w)", kind, err, hwErr)
 	}
 	return &Chosen{Transform: sw, Element: el, Why: hwErr}, nil
 }

@@ -339,11 +339,7 @@ func NewEncoder(cfg EncoderConfig) (*Stage, error) {
 	if cfg.LowPower {
 		op, base = OpEncodeLowPower, bases[1]
 	}
-	d, err := pickDevice(cfg.Device, cfg.Codec, op)
-	if err != nil {
-		return nil, err
-	}
-	pp, err := element(d, "postproc")
+	d, pp, err := pickWithPostproc(cfg.Device, cfg.Codec, op)
 	if err != nil {
 		return nil, err
 	}
@@ -398,15 +394,23 @@ func NewScaler(cfg ScalerConfig) (*Stage, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, err := pickDevice(cfg.Device, frame.FormatUnknown, OpProcess)
-	if err != nil {
-		return nil, err
-	}
-	pp, err := element(d, "postproc")
+	d, pp, err := pickWithPostproc(cfg.Device, frame.FormatUnknown, OpProcess)
 	if err != nil {
 		return nil, err
 	}
 	return newStage("vaapi-scaler", pp, d, []string{pp, out}), nil
+}
+
+// pickWithPostproc picks the device as pickDevice does and returns its
+// vapostproc element, which uploads, converts and scales ahead of an
+// encoder or as a scaler.
+func pickWithPostproc(asked string, f frame.Format, op Op) (Device, string, error) {
+	d, err := pickDevice(asked, f, op)
+	if err != nil {
+		return Device{}, "", err
+	}
+	pp, err := element(d, "postproc")
+	return d, pp, err
 }
 
 // outputCaps returns the caps filter ending a VA stage.

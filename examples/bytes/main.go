@@ -26,10 +26,9 @@ import (
 	"fmt"
 	"hash/crc32"
 	"os"
-	"strconv"
-	"strings"
 	"time"
 
+	"github.com/spinorml/streamer/examples/internal/cli"
 	"github.com/spinorml/streamer/frame"
 	"github.com/spinorml/streamer/stage"
 	"github.com/spinorml/streamer/stream"
@@ -123,7 +122,7 @@ func parseArgs(args []string) (frames, w, h int, err error) {
 	if *n < 0 {
 		return 0, 0, 0, fmt.Errorf("%w: -frames %d: must be 0 or more", errUsage, *n)
 	}
-	w, h, err = parseSize(*size)
+	w, h, err = cli.ParseSize(*size)
 	if err != nil {
 		return 0, 0, 0, fmt.Errorf("%w: -size %q: %v", errUsage, *size, err)
 	}
@@ -232,17 +231,4 @@ func checkFrame(ctx context.Context, n int, f frame.Video, total *int64) error {
 	fmt.Printf("frame %d pts=%v %v %dx%d strides=%v bytes=%d crc32=%08x\n",
 		n, f.PTS, f.Format, f.Width, f.Height, f.Strides[:3], len(all), crc32.ChecksumIEEE(all))
 	return nil
-}
-
-func parseSize(s string) (w, h int, err error) {
-	ws, hs, ok := strings.Cut(s, "x")
-	if !ok {
-		return 0, 0, errors.New("want WxH, such as 90x60")
-	}
-	w, err1 := strconv.Atoi(ws)
-	h, err2 := strconv.Atoi(hs)
-	if err1 != nil || err2 != nil || w <= 0 || h <= 0 || w > 16384 || h > 16384 {
-		return 0, 0, errors.New("want WxH with W and H from 1 to 16384")
-	}
-	return w, h, nil
 }
