@@ -61,20 +61,8 @@ func TestBrowserPlaysEndpoint(t *testing.T) {
 	defer srv.Close()
 	defer ep.Close()
 
-	browser := exec.CommandContext(ctx, chromium, "--headless=new", "--no-sandbox", "--disable-gpu",
-		"--autoplay-policy=no-user-gesture-required", "--user-data-dir="+browserProfile(t),
-		srv.URL+"/whep/?report=/report")
-	browser.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // its helpers die with it
-	browser.Cancel = func() error { killGroup(browser); return nil }
-	if err := browser.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- browser.Wait() }()
-	defer func() {
-		killGroup(browser)
-		<-exited
-	}()
+	exited, stop := startBrowser(ctx, t, chromium, srv.URL+"/whep/?report=/report", "--autoplay-policy=no-user-gesture-required")
+	defer stop()
 	waitViewers(t, ep, 1, exited)
 
 	g := stream.New()
@@ -116,20 +104,8 @@ func TestBrowserPublishesToIngest(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "browser.mkv")
 	rec := record(t, in, out)
 
-	browser := exec.CommandContext(ctx, chromium, "--headless=new", "--no-sandbox", "--disable-gpu",
-		"--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", "--user-data-dir="+browserProfile(t),
-		srv.URL+"/whip")
-	browser.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // its helpers die with it
-	browser.Cancel = func() error { killGroup(browser); return nil }
-	if err := browser.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- browser.Wait() }()
-	defer func() {
-		killGroup(browser)
-		<-exited
-	}()
+	_, stop := startBrowser(ctx, t, chromium, srv.URL+"/whip", "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream")
+	defer stop()
 	// A graceful stop ends the recording: the browser would publish for ever.
 	stopper := time.AfterFunc(5*time.Second, rec.Stop)
 	defer stopper.Stop()
@@ -146,6 +122,25 @@ func TestBrowserPublishesToIngest(t *testing.T) {
 		v.Codec, v.Width, v.Height, v.Frames, v.StartTime, a.Codec, a.Frames, a.StartTime, in.AlignedBy())
 	if v.Codec != "h264" || v.Width == 0 || v.Frames < 20 || a.Codec != "opus" || a.Frames < 50 {
 		t.Errorf("want H.264 video and Opus audio, seconds of each")
+	}
+}
+
+// startBrowser starts headless Chromium on url, with flags, in its own
+// process group and a fresh profile. The channel gets its exit; stop
+// kills it, with the helper processes it started, and waits for it.
+func startBrowser(ctx context.Context, t *testing.T, chromium, url string, flags ...string) (<-chan error, func()) {
+	args := append([]string{"--headless=new", "--no-sandbox", "--disable-gpu", "--user-data-dir=" + browserProfile(t)}, flags...)
+	browser := exec.CommandContext(ctx, chromium, append(args, url)...)
+	browser.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // its helpers die with it
+	browser.Cancel = func() error { killGroup(browser); return nil }
+	if err := browser.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- browser.Wait() }()
+	return exited, func() {
+		killGroup(browser)
+		<-exited
 	}
 }
 

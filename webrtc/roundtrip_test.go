@@ -160,13 +160,7 @@ func TestWHEPEndpointRoundTrip(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			opts := Options{Loopback: true}
-			ep, err := NewEndpoint(EndpointOptions{Options: opts, Video: c.video, Audio: frame.Opus})
-			if err != nil {
-				t.Fatal(err)
-			}
-			srv := httptest.NewServer(ep)
-			defer srv.Close()
-			defer ep.Close()
+			ep, srv := serveEndpoint(t, opts, c.video)
 
 			client, err := Dial(ctx, srv.URL+"/whep", opts, false, false)
 			if err != nil {
@@ -178,8 +172,7 @@ func TestWHEPEndpointRoundTrip(t *testing.T) {
 			}
 			out := filepath.Join(t.TempDir(), "whep"+c.ext)
 			rec := record(t, client, out)
-			recDone := make(chan error, 1)
-			go func() { recDone <- rec.Run(ctx) }()
+			recDone := runAsync(ctx, rec)
 			waitViewers(t, ep, 1, recDone)
 
 			g := stream.New()
@@ -201,6 +194,26 @@ func TestWHEPEndpointRoundTrip(t *testing.T) {
 			checkRecording(t, out, sent, c.name, 0)
 		})
 	}
+}
+
+// serveEndpoint serves an Endpoint of video and Opus on an HTTP server,
+// both closed when the test ends.
+func serveEndpoint(t *testing.T, opts Options, video frame.Format) (*Endpoint, *httptest.Server) {
+	ep, err := NewEndpoint(EndpointOptions{Options: opts, Video: video, Audio: frame.Opus})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(ep)
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { _ = ep.Close() })
+	return ep, srv
+}
+
+// runAsync runs g on a goroutine; the channel gets what Run returns.
+func runAsync(ctx context.Context, g *stream.Graph) <-chan error {
+	done := make(chan error, 1)
+	go func() { done <- g.Run(ctx) }()
+	return done
 }
 
 // waitViewers waits until ep has n viewers connected, or a recording
@@ -226,13 +239,7 @@ func TestWHEPEndpointViewers(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	opts := Options{Loopback: true}
-	ep, err := NewEndpoint(EndpointOptions{Options: opts, Video: frame.H264, Audio: frame.Opus})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(ep)
-	defer srv.Close()
-	defer ep.Close()
+	ep, srv := serveEndpoint(t, opts, frame.H264)
 	dir := t.TempDir()
 	view := func(name string) <-chan error {
 		c, err := Dial(ctx, srv.URL+"/whep", opts, false, false)
@@ -288,13 +295,7 @@ func TestWHEPEndpointViewers(t *testing.T) {
 func TestWHEPStalled(t *testing.T) {
 	frametest.NoLeaks(t)
 	opts := Options{Loopback: true, Timeout: time.Second}
-	ep, err := NewEndpoint(EndpointOptions{Options: opts, Video: frame.H264, Audio: frame.Opus})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(ep)
-	defer srv.Close()
-	defer ep.Close()
+	_, srv := serveEndpoint(t, opts, frame.H264)
 	c, err := Dial(context.Background(), srv.URL+"/whep", opts, false, false)
 	if err != nil {
 		t.Fatal(err)
@@ -327,8 +328,7 @@ func TestWHIPPublishRoundTrip(t *testing.T) {
 	defer srv.Close()
 	out := filepath.Join(t.TempDir(), "whip.mkv")
 	rec := record(t, in, out)
-	recDone := make(chan error, 1)
-	go func() { recDone <- rec.Run(ctx) }()
+	recDone := runAsync(ctx, rec)
 
 	// Through the registry, as an application would name it.
 	pub, err := write(media.Output{URL: "whip+" + srv.URL + "/whip#loopback", Video: frame.H264, Audio: frame.Opus})
@@ -418,8 +418,7 @@ func TestWHEPReconnects(t *testing.T) {
 	rec := record(t, in, out)
 	recCtx, stopRec := context.WithCancel(ctx)
 	defer stopRec()
-	recDone := make(chan error, 1)
-	go func() { recDone <- rec.Run(recCtx) }()
+	recDone := runAsync(recCtx, rec)
 
 	for i, ep := range []*Endpoint{first, nil} {
 		if ep == nil {
