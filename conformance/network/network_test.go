@@ -130,7 +130,8 @@ func TestUDP(t *testing.T) {
 
 // RTSP: our publish (ANNOUNCE/RECORD) → the ffmpeg CLI listening as the
 // server, and → gst-rtsp-server's RECORD mount; our pull from
-// gst-rtsp-server's PLAY mount over TCP and UDP.
+// gst-rtsp-server's PLAY mount over TCP and UDP. A graceful stop of a
+// publish or a pull ends its session with TEARDOWN.
 func TestRTSP(t *testing.T) {
 	needTools(t)
 	for _, b := range backends {
@@ -155,6 +156,9 @@ func TestRTSP(t *testing.T) {
 			if sent := stopPub(); sent.err != nil || sent.video < 15 {
 				t.Errorf("publish to gst-rtsp-server's RECORD mount: %d frames, %v", sent.video, sent.err)
 			}
+			if !srv.TornDown("/record", 2*time.Second) {
+				t.Errorf("a graceful stop of the publish sent no TEARDOWN; the server logged:\n%s", srv.Log())
+			}
 		})
 		for _, tr := range []media.Transport{media.TransportTCP, media.TransportUDP} {
 			t.Run(b+"/pull-"+string(tr), func(t *testing.T) {
@@ -167,6 +171,9 @@ func TestRTSP(t *testing.T) {
 					t.Fatal(got.err)
 				}
 				checkReceived(t, got.path, minFrames, 2*int(pullFor/time.Second)*30+30, maxOffset)
+				if !srv.TornDown("/play", 2*time.Second) {
+					t.Errorf("a graceful stop of the pull sent no TEARDOWN; the server logged:\n%s", srv.Log())
+				}
 			})
 		}
 	}
@@ -364,21 +371,26 @@ func TestStallTimesOut(t *testing.T) {
 }
 
 // cliPull starts the ffmpeg CLI receiving url for d into a file, and
-// returns a function that waits for it and returns the file.
+// returns a function that waits for it and returns the file. A test that
+// ends (or skips) without calling it kills the CLI.
 func cliPull(t *testing.T, url string, d time.Duration, extra ...string) func() string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "cli.ts")
 	ctx, cancel := context.WithTimeout(context.Background(), d+15*time.Second)
-	done := make(chan error, 1)
+	done := make(chan struct{})
 	var out []byte
+	var err error
 	go func() {
-		var err error
+		defer close(done)
 		_, out, err = ffmpegPullTo(ctx, url, d, path, extra...)
-		done <- err
 	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
 	return func() string {
-		defer cancel()
-		if err := <-done; err != nil {
+		<-done
+		if err != nil {
 			t.Fatalf("ffmpeg -i %s: %v\n%s", url, err, out)
 		}
 		return path

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 )
 
 //go:embed testdata/rtsp_server.c
@@ -30,6 +31,22 @@ func (r *RTSP) Record() string { return fmt.Sprintf("rtsp://127.0.0.1:%d/record"
 
 // Play returns the URL of the live test stream.
 func (r *RTSP) Play() string { return fmt.Sprintf("rtsp://127.0.0.1:%d/play", r.Port) }
+
+// TornDown reports whether a client has sent TEARDOWN for the mount at
+// path ("/record", "/play", or a stream under it), waiting up to within
+// for the server to log it.
+func (r *RTSP) TornDown(path string, within time.Duration) bool {
+	for deadline := time.Now().Add(within); ; time.Sleep(20 * time.Millisecond) {
+		for _, line := range strings.Split(r.Log(), "\n") {
+			if p, ok := strings.CutPrefix(line, "teardown "); ok && (p == path || strings.HasPrefix(p, path+"/")) {
+				return true
+			}
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+}
 
 // The server program is built once per test binary, or found built.
 var (

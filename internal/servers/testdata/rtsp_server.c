@@ -5,9 +5,21 @@
 // a live test stream. (Replaying the recorded stream on the PLAY mount
 // would need two media pipelines to share elements, which
 // gst-rtsp-server's launch descriptions cannot say.)
+// It prints "teardown PATH" when a client sends TEARDOWN, so that tests
+// can check that a graceful stop ends its session.
 // Usage: rtsp_server PORT
+#include <stdio.h>
 #include <gst/gst.h>
 #include <gst/rtsp-server/rtsp-server.h>
+
+static void on_teardown(GstRTSPClient *client, GstRTSPContext *ctx, gpointer data) {
+	g_print("teardown %s\n", ctx->uri != NULL && ctx->uri->abspath != NULL ? ctx->uri->abspath : "?");
+	fflush(stdout); // the log is a pipe: unflushed lines would wait for exit
+}
+
+static void on_client(GstRTSPServer *server, GstRTSPClient *client, gpointer data) {
+	g_signal_connect(client, "teardown-request", G_CALLBACK(on_teardown), NULL);
+}
 
 int main(int argc, char **argv) {
 	gst_init(&argc, &argv);
@@ -19,6 +31,7 @@ int main(int argc, char **argv) {
 	GstRTSPServer *server = gst_rtsp_server_new();
 	gst_rtsp_server_set_address(server, "127.0.0.1");
 	gst_rtsp_server_set_service(server, argv[1]);
+	g_signal_connect(server, "client-connected", G_CALLBACK(on_client), NULL);
 	GstRTSPMountPoints *mounts = gst_rtsp_server_get_mount_points(server);
 
 	// RECORD takes H.264 + AAC (what an RTSP publish sends) and drops it.
