@@ -155,51 +155,8 @@ func (dec *Decoder[T]) Run(ctx context.Context, in stage.In[T], out stage.Out[T]
 		if !ok {
 			break
 		}
-		var data frame.Data
-		var c *frame.Codec
-		var pts, dts time.Duration
-		var key bool
-		switch f := any(v).(type) {
-		case frame.Video:
-			data, c, pts, dts, key = f.Data, f.Codec, f.PTS, f.DTS, f.Keyframe
-			if c == nil && f.Format.IsEncoded() {
-				c = &frame.Codec{Format: f.Format, Width: f.Width, Height: f.Height}
-			}
-		case frame.Audio:
-			data, c, pts, dts, key = f.Data, f.Codec, f.PTS, f.DTS, f.Keyframe
-			if c == nil && f.Format.IsEncoded() {
-				c = &frame.Codec{Format: f.Format, SampleRate: f.Rate, Channels: f.Channels}
-			}
-		}
-		if c == nil {
-			v.Release()
-			return fmt.Errorf("ffmpeg: decoder: %v is not an encoded frame", v)
-		}
-		if d.cc == nil {
-			if err := d.open(c); err != nil {
-				v.Release()
-				return err
-			}
-		}
-		pkt, err := packetOf(ctx, data)
-		v.Release()
-		if err != nil {
-			return fmt.Errorf("ffmpeg: decoder %s: %w", d.name, err)
-		}
-		pkt.pts = C.int64_t(fromDur(pts, d.tb))
-		pkt.dts = C.int64_t(fromDur(dts, d.tb))
-		if key {
-			pkt.flags |= C.AV_PKT_FLAG_KEY
-		}
-		ret := C.avcodec_send_packet(d.c, pkt)
-		C.sm_packet_free(pkt)
-		if ret < 0 && ret != C.int(astiav.ErrEagain) {
-			if err := d.fail(fmt.Errorf("ffmpeg: decoder %s: packet at %v: %w", d.name, pts, avErr(ret))); err != nil {
-				return d.flushAfter(ctx, out, err)
-			}
-		}
-		if err := d.receive(ctx, out); err != nil {
-			return d.flushAfter(ctx, out, err)
+		if err := d.decode(ctx, v, out); err != nil {
+			return err
 		}
 	}
 	if ctx.Err() != nil {
@@ -208,28 +165,89 @@ func (dec *Decoder[T]) Run(ctx context.Context, in stage.In[T], out stage.Out[T]
 	if d.cc == nil {
 		return nil
 	}
+	return d.drain(ctx, out)
+}
+
+// encodedOf returns what a packet is made of from the encoded frame v; a
+// nil Codec when v is not encoded.
+func encodedOf[T frame.Frame](v T) (data frame.Data, c *frame.Codec, pts, dts time.Duration, key bool) {
+	switch f := any(v).(type) {
+	case frame.Video:
+		data, c, pts, dts, key = f.Data, f.Codec, f.PTS, f.DTS, f.Keyframe
+		if c == nil && f.Format.IsEncoded() {
+			c = &frame.Codec{Format: f.Format, Width: f.Width, Height: f.Height}
+		}
+	case frame.Audio:
+		data, c, pts, dts, key = f.Data, f.Codec, f.PTS, f.DTS, f.Keyframe
+		if c == nil && f.Format.IsEncoded() {
+			c = &frame.Codec{Format: f.Format, SampleRate: f.Rate, Channels: f.Channels}
+		}
+	}
+	return data, c, pts, dts, key
+}
+
+// decode takes over v, sends it to the decoder (opened on the first frame)
+// and passes on the frames that come out; an error ends the run.
+func (d *decoder[T]) decode(ctx context.Context, v T, out stage.Out[T]) error {
+	data, c, pts, dts, key := encodedOf(v)
+	if c == nil {
+		v.Release()
+		return fmt.Errorf("ffmpeg: decoder: %v is not an encoded frame", v)
+	}
+	if d.cc == nil {
+		if err := d.open(c); err != nil {
+			v.Release()
+			return err
+		}
+	}
+	pkt, err := packetOf(ctx, data)
+	v.Release()
+	if err != nil {
+		return fmt.Errorf("ffmpeg: decoder %s: %w", d.name, err)
+	}
+	pkt.pts = C.int64_t(fromDur(pts, d.tb))
+	pkt.dts = C.int64_t(fromDur(dts, d.tb))
+	if key {
+		pkt.flags |= C.AV_PKT_FLAG_KEY
+	}
+	ret := C.avcodec_send_packet(d.c, pkt)
+	C.sm_packet_free(pkt)
+	if ret < 0 && ret != C.int(astiav.ErrEagain) {
+		if err := d.fail(fmt.Errorf("ffmpeg: decoder %s: packet at %v: %w", d.name, pts, avErr(ret))); err != nil {
+			return d.flushAfter(ctx, out, err)
+		}
+	}
+	if err := d.receive(ctx, out); err != nil {
+		return d.flushAfter(ctx, out, err)
+	}
+	return nil
+}
+
+// drain sends, at the end of input, the frames the decoder still holds,
+// then the samples the sample converter still holds.
+func (d *decoder[T]) drain(ctx context.Context, out stage.Out[T]) error {
 	C.avcodec_send_packet(d.c, nil)
 	if err := d.receive(ctx, out); err != nil {
 		return err
 	}
-	if d.conv.swr != nil {
-		// Samples the resampler still holds.
-		f, err := d.conv.convert(nil)
-		if err != nil {
-			return fmt.Errorf("ffmpeg: decoder %s: flush the sample converter: %w", d.name, err)
-		}
-		if f.nb_samples <= 0 {
-			C.sm_frame_free(f)
-			return nil
-		}
-		f.best_effort_timestamp = C.int64_t(fromDur(d.next, d.tb))
-		a, err := d.decoded(f)
-		if err != nil {
-			return err
-		}
-		if !out.Send(a) {
-			return ctx.Err()
-		}
+	if d.conv.swr == nil {
+		return nil
+	}
+	f, err := d.conv.convert(nil)
+	if err != nil {
+		return fmt.Errorf("ffmpeg: decoder %s: flush the sample converter: %w", d.name, err)
+	}
+	if f.nb_samples <= 0 {
+		C.sm_frame_free(f)
+		return nil
+	}
+	f.best_effort_timestamp = C.int64_t(fromDur(d.next, d.tb))
+	a, err := d.decoded(f)
+	if err != nil {
+		return err
+	}
+	if !out.Send(a) {
+		return ctx.Err()
 	}
 	return nil
 }
