@@ -59,7 +59,7 @@ func runVaapi(args []string) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	defer func() { _ = os.RemoveAll(dir) }() // a leftover temporary input is harmless
 	input := filepath.Join(dir, "in.mp4")
 	if out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i",
 		"testsrc2=size=1920x1080:rate=30,format=yuv420p", "-frames:v", fmt.Sprint(*frames),

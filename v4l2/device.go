@@ -136,7 +136,7 @@ func Query(path string) (Device, error) {
 		}
 		return d, fmt.Errorf("v4l2: opening %s: %w%s", path, err, hint)
 	}
-	defer unix.Close(fd)
+	defer func() { _ = unix.Close(fd) }() // read-only ioctls: a close cannot lose anything
 	var capb v4l2Capability
 	if err := ioctl(fd, vidiocQuerycap, unsafe.Pointer(&capb)); err != nil {
 		return d, fmt.Errorf("v4l2: %s is %w (VIDIOC_QUERYCAP: %w)", path, ErrNotV4L2, err)

@@ -179,6 +179,7 @@ func (e Entrypoint) String() string {
 // Op is what streamer does with an entrypoint.
 type Op uint8
 
+// The operations, one per kind of entrypoint.
 const (
 	OpNone           Op = iota // an entrypoint streamer does not use
 	OpDecode                   // VLD

@@ -120,8 +120,9 @@ func Written(video *stream.Pipe[frame.Video], audio *stream.Pipe[frame.Audio]) s
 	return strings.Join(parts, " and ") + " frames"
 }
 
-// Codecs are the codec names the examples' flags take.
-var Codecs = map[string]frame.Format{
+// Codecs are the codec names the examples' flags take: frame's names in
+// lower case, and "hevc".
+var Codecs = map[string]frame.Format{ //nolint:gochecknoglobals // a table: the examples' codec flag values
 	"h264": frame.H264, "h265": frame.H265, "hevc": frame.H265, "vp8": frame.VP8, "vp9": frame.VP9, "av1": frame.AV1,
 	"aac": frame.AAC, "opus": frame.Opus, "mp3": frame.MP3,
 }
