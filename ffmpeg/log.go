@@ -43,7 +43,8 @@ func init() {
 // pipelines read the environment.
 func quietSVT() {
 	if _, set := os.LookupEnv("SVT_LOG"); !set {
-		os.Setenv("SVT_LOG", svtLevels[2])
+		// It fails only for a malformed name; SVT-AV1 then keeps its own level.
+		_ = os.Setenv("SVT_LOG", svtLevels[2])
 	}
 }
 

@@ -66,7 +66,7 @@ func (m *Mux) create(ctx context.Context, v, a *frame.Codec, vExtra []byte) (*ou
 	o := &output{fc: fc, intr: newInterrupter(fc)}
 	o.intr.watch(ctx)
 	fail := func(err error) (*output, error) {
-		o.finish(false)
+		_ = o.finish(false) // err, what made the output fail, is the one to report
 		return nil, err
 	}
 	if v != nil {
