@@ -138,6 +138,9 @@ type Node struct {
 	failed atomic.Bool
 	cause  error         // why it failed: written before failed is set, read after
 	done   chan struct{} // closed when the node has ended, in Run
+	// live reports the node's reconnect counters (see ReportLive); set
+	// while the graph is built, read by Metrics from any goroutine.
+	live atomic.Pointer[func() LiveStats]
 }
 
 // Name returns the node's name, unique in its graph.
@@ -396,7 +399,9 @@ func (g *Graph) check() error {
 	return errors.Join(errs...)
 }
 
-var epoch = time.Now()
+// epoch is the process-wide origin of the nodes' start and end times:
+// monotonic, and comparable between graphs.
+var epoch = time.Now() //nolint:gochecknoglobals // set once at start, read only
 
 func now() int64 { return int64(time.Since(epoch)) + 1 }
 

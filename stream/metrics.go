@@ -4,11 +4,8 @@ package stream
 
 import (
 	"fmt"
-	"runtime"
 	"strings"
-	"sync"
 	"time"
-	"weak"
 
 	"github.com/spinorml/streamer/stage"
 )
@@ -16,6 +13,7 @@ import (
 // State is where a node is in its life.
 type State uint8
 
+// The states, in the order a node goes through them.
 const (
 	Waiting State = iota // Run has not started it
 	Running
@@ -59,33 +57,24 @@ type LiveStats struct {
 	Dropped    uint64        // outputs: frames released while the server was away
 }
 
-// liveReports holds the function each node given one by ReportLive
-// reports with. Few nodes have one, so the table sits beside the nodes;
-// it is keyed weakly, and an entry goes when its node is collected.
-var liveReports sync.Map // weak.Pointer[Node] → func() LiveStats
-
 // ReportLive makes Metrics call stats for n's LiveStats (Metrics.Live),
 // from any goroutine at any time; a nil stats reports none. It returns n.
-// stats must not hold n itself, or the entry outlives the graph.
 func (n *Node) ReportLive(stats func() LiveStats) *Node {
-	key := weak.Make(n)
 	if stats == nil {
-		liveReports.Delete(key)
-		return n
-	}
-	if _, had := liveReports.Swap(key, stats); !had {
-		runtime.AddCleanup(n, func(k weak.Pointer[Node]) { liveReports.Delete(k) }, key)
+		n.live.Store(nil)
+	} else {
+		n.live.Store(&stats)
 	}
 	return n
 }
 
 // liveOf returns n's LiveStats now, or nil when it reports none.
 func liveOf(n *Node) *LiveStats {
-	f, ok := liveReports.Load(weak.Make(n))
-	if !ok {
+	f := n.live.Load()
+	if f == nil {
 		return nil
 	}
-	s := f.(func() LiveStats)()
+	s := (*f)()
 	return &s
 }
 
@@ -181,7 +170,7 @@ func (g *Graph) Links() []LinkMetrics {
 }
 
 // stateColors fill a stage's box in Dot by its state.
-var stateColors = [...]string{Waiting: "white", Running: "palegreen", Done: "lightgrey", Failed: "salmon"}
+var stateColors = [...]string{Waiting: "white", Running: "palegreen", Done: "lightgrey", Failed: "salmon"} //nolint:gochecknoglobals // constant table
 
 // Dot renders the graph for Graphviz (dot -Tsvg), with each stage's state
 // and counters and each pipe's type, bounds and traffic at this moment. A

@@ -30,7 +30,7 @@ const (
 	PresetBest
 )
 
-var presetNames = [...]string{"default", "fastest", "fast", "balanced", "slow", "best"}
+var presetNames = [...]string{"default", "fastest", "fast", "balanced", "slow", "best"} //nolint:gochecknoglobals // constant table
 
 func (p Preset) String() string {
 	if p >= 0 && int(p) < len(presetNames) {
@@ -67,7 +67,7 @@ const (
 	VBR
 )
 
-var rateNames = [...]string{"default", "crf", "cqp", "cbr", "vbr"}
+var rateNames = [...]string{"default", "crf", "cqp", "cbr", "vbr"} //nolint:gochecknoglobals // constant table
 
 func (r RateControl) String() string {
 	if r >= 0 && int(r) < len(rateNames) {
@@ -101,7 +101,7 @@ type VideoEncoding struct {
 }
 
 // maxQuality is the top of each codec's CRF/QP scale.
-var maxQuality = map[frame.Format]int{frame.H264: 51, frame.H265: 51, frame.VP8: 63, frame.VP9: 63, frame.AV1: 63}
+var maxQuality = map[frame.Format]int{frame.H264: 51, frame.H265: 51, frame.VP8: 63, frame.VP9: 63, frame.AV1: 63} //nolint:gochecknoglobals // constant table
 
 // ErrInvalid is wrapped by every error of Validate.
 var ErrInvalid = errors.New("media: invalid description")
@@ -178,7 +178,7 @@ func (e AudioEncoding) Validate() error {
 type ErrorPolicy int
 
 const (
-	// Conceal, the default, decodes past damaged data: frames that cannot
+	// Conceal (the default) decodes past damaged data: frames that cannot
 	// be decoded are dropped (or concealed by the codec) and decoding goes
 	// on, as the ffmpeg CLI and GStreamer's decoders do by default, so
 	// that one bad packet does not end a recording or a live stream. The

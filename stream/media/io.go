@@ -182,7 +182,7 @@ type Container struct {
 // an RTSP server (ANNOUNCE and RECORD); "hls" is a playlist and its
 // MPEG-TS segments in a folder (see HLSPaths); "whip" is a WebRTC publish
 // by WHIP (RTP tracks, no container).
-var Containers = []Container{
+var Containers = []Container{ //nolint:gochecknoglobals // the one table of containers, read only
 	{"mp4", []string{".mp4", ".m4v", ".m4a"}, []frame.Format{frame.H264, frame.H265, frame.VP9, frame.AV1}, []frame.Format{frame.AAC, frame.Opus, frame.MP3}, nil},
 	{"mov", []string{".mov"}, []frame.Format{frame.H264, frame.H265, frame.MJPEG}, []frame.Format{frame.AAC, frame.MP3}, nil},
 	{"matroska", []string{".mkv", ".mka"}, []frame.Format{frame.H264, frame.H265, frame.VP8, frame.VP9, frame.AV1, frame.MJPEG}, []frame.Format{frame.AAC, frame.Opus, frame.MP3}, nil},

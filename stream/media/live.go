@@ -65,13 +65,13 @@ func (b Backoff) wait(n int) time.Duration {
 type EventKind int
 
 const (
-	// Reconnecting: the input failed, stalled or ended (Err says which);
+	// Reconnecting says the input failed, stalled or ended (Err says which);
 	// attempt Attempt begins after Wait.
 	Reconnecting EventKind = iota + 1
-	// Reconnected: the input sends again, Gap after its last frame (an
+	// Reconnected says the input sends again, Gap after its last frame (an
 	// output: publishes again, Gap after it failed).
 	Reconnected
-	// GaveUp: Backoff.Attempts attempts failed in a row; Run returns Err.
+	// GaveUp says Backoff.Attempts attempts failed in a row; Run returns Err.
 	GaveUp
 )
 

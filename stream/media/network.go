@@ -22,7 +22,7 @@ func Scheme(u string) string {
 
 // localSchemes are the URL schemes that are not a network: files and
 // devices.
-var localSchemes = map[string]bool{"": true, "file": true, "v4l2": true, "pipe": true}
+var localSchemes = map[string]bool{"": true, "file": true, "v4l2": true, "pipe": true} //nolint:gochecknoglobals // constant table
 
 // IsNetwork reports whether u is a network URL (rtsp, rtmp, srt, udp, rtp,
 // http(s) for HLS, ...) rather than a file path, a file:// URL or a

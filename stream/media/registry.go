@@ -48,8 +48,8 @@ func Unsupported(format string, args ...any) error {
 // are: a backend registers itself from its init, so that a blank import is
 // all a program needs.
 var (
-	mu       sync.RWMutex
-	backends []Backend
+	mu       sync.RWMutex //nolint:gochecknoglobals // guards the registry
+	backends []Backend    //nolint:gochecknoglobals // the registry (see above)
 )
 
 // Register makes a backend available. It panics if the name is empty or
