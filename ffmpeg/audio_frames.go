@@ -93,11 +93,11 @@ func (a *audioFrames) pop(end bool) (*C.AVFrame, error) {
 	if a.pad {
 		n = a.size
 	}
-	var cerr C.int
-	f := C.sm_audio_frame(a.sf, C.int(a.rate), C.int(a.ch), n, &cerr)
-	if f == nil {
-		return nil, avErr(cerr)
+	r := C.sm_audio_frame(a.sf, C.int(a.rate), C.int(a.ch), n)
+	if r.f == nil {
+		return nil, avErr(r.err)
 	}
+	f := r.f
 	got := C.av_audio_fifo_read(a.fifo, (*unsafe.Pointer)(unsafe.Pointer(f.extended_data)), min(have, a.size))
 	if got < n {
 		C.av_samples_set_silence(f.extended_data, got, n-got, C.int(a.ch), C.enum_AVSampleFormat(a.sf))

@@ -50,11 +50,11 @@ func videoFrameOf(ctx context.Context, v frame.Video) (*C.AVFrame, error) {
 	if len(planes) < v.Format.Planes() {
 		return nil, fmt.Errorf("ffmpeg: %v frame has %d planes, want %d", v.Format, len(planes), v.Format.Planes())
 	}
-	var cerr C.int
-	f := C.sm_video_frame(C.int(v.Width), C.int(v.Height), C.int(pf), &cerr)
-	if f == nil {
-		return nil, fmt.Errorf("ffmpeg: frame of %v %dx%d: %w", v.Format, v.Width, v.Height, avErr(cerr))
+	r := C.sm_video_frame(C.int(v.Width), C.int(v.Height), C.int(pf))
+	if r.f == nil {
+		return nil, fmt.Errorf("ffmpeg: frame of %v %dx%d: %w", v.Format, v.Width, v.Height, avErr(r.err))
 	}
+	f := r.f
 	tight, _ := v.Format.Layout(v.Width, v.Height)
 	copied := 0
 	for i := range v.Format.Planes() {
@@ -102,11 +102,11 @@ func audioFrameOf(ctx context.Context, a frame.Audio) (*C.AVFrame, error) {
 	if len(planes) != want {
 		return nil, fmt.Errorf("ffmpeg: %v audio with %d channels has %d planes, want %d", a.Format, a.Channels, len(planes), want)
 	}
-	var cerr C.int
-	f := C.sm_audio_frame(C.int(sf), C.int(a.Rate), C.int(a.Channels), C.int(a.Samples), &cerr)
-	if f == nil {
-		return nil, fmt.Errorf("ffmpeg: audio frame %v: %w", a, avErr(cerr))
+	r := C.sm_audio_frame(C.int(sf), C.int(a.Rate), C.int(a.Channels), C.int(a.Samples))
+	if r.f == nil {
+		return nil, fmt.Errorf("ffmpeg: audio frame %v: %w", a, avErr(r.err))
 	}
+	f := r.f
 	ptrs := unsafe.Slice(f.extended_data, want)
 	for i, p := range planes {
 		if len(p) < per {

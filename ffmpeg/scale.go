@@ -68,7 +68,7 @@ func (s *Scaler) Run(ctx context.Context, in stage.In[frame.Video], out stage.Ou
 		}
 		fd, err := videoData(dst)
 		if err != nil {
-			C.av_frame_free(&dst)
+			C.sm_frame_free(dst)
 			v.Release()
 			return err
 		}

@@ -114,33 +114,36 @@ int sm_resample(SwrContext **swr, const AVFrame *src, AVFrame *dst, int fmt, int
 	return 0;
 }
 
-AVFrame *sm_video_frame(int w, int h, int fmt, int *err) {
-	AVFrame *f = av_frame_alloc();
-	if (!f) {
-		*err = AVERROR(ENOMEM);
-		return NULL;
-	}
-	f->width = w;
-	f->height = h;
-	f->format = fmt;
-	*err = av_frame_get_buffer(f, 0);
-	if (*err < 0) av_frame_free(&f);
-	return f;
+// with_buffers gives r.f its buffers, freeing it when that fails.
+static sm_new_frame with_buffers(sm_new_frame r) {
+	r.err = av_frame_get_buffer(r.f, 0);
+	if (r.err < 0) av_frame_free(&r.f);
+	return r;
 }
 
-AVFrame *sm_audio_frame(int fmt, int rate, int ch, int samples, int *err) {
-	AVFrame *f = av_frame_alloc();
-	if (!f) {
-		*err = AVERROR(ENOMEM);
-		return NULL;
+sm_new_frame sm_video_frame(int w, int h, int fmt) {
+	sm_new_frame r = {av_frame_alloc(), 0};
+	if (!r.f) {
+		r.err = AVERROR(ENOMEM);
+		return r;
 	}
-	f->format = fmt;
-	f->sample_rate = rate;
-	av_channel_layout_default(&f->ch_layout, ch);
-	f->nb_samples = samples;
-	*err = av_frame_get_buffer(f, 0);
-	if (*err < 0) av_frame_free(&f);
-	return f;
+	r.f->width = w;
+	r.f->height = h;
+	r.f->format = fmt;
+	return with_buffers(r);
+}
+
+sm_new_frame sm_audio_frame(int fmt, int rate, int ch, int samples) {
+	sm_new_frame r = {av_frame_alloc(), 0};
+	if (!r.f) {
+		r.err = AVERROR(ENOMEM);
+		return r;
+	}
+	r.f->format = fmt;
+	r.f->sample_rate = rate;
+	av_channel_layout_default(&r.f->ch_layout, ch);
+	r.f->nb_samples = samples;
+	return with_buffers(r);
 }
 
 static int sm_interrupt_cb(void *opaque) {

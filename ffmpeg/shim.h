@@ -45,9 +45,15 @@ int sm_scale(struct SwsContext **sws, const AVFrame *src, AVFrame *dst, int w, i
 // buffer is allocated. src NULL flushes.
 int sm_resample(SwrContext **swr, const AVFrame *src, AVFrame *dst, int fmt, int rate, int ch);
 
-// A new frame with buffers for a raw video or audio frame.
-AVFrame *sm_video_frame(int w, int h, int fmt, int *err);
-AVFrame *sm_audio_frame(int fmt, int rate, int ch, int samples, int *err);
+// A new frame with buffers for a raw video or audio frame, or NULL and the
+// AVERROR in err. Returned by value: a Go local whose address is passed to
+// C escapes to the heap, one allocation per frame.
+typedef struct {
+	AVFrame *f;
+	int err;
+} sm_new_frame;
+sm_new_frame sm_video_frame(int w, int h, int fmt);
+sm_new_frame sm_audio_frame(int fmt, int rate, int ch, int samples);
 
 // An interrupt flag in C memory for a format context's interrupt callback:
 // set from any goroutine, read by FFmpeg while it blocks on I/O.
