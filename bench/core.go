@@ -16,6 +16,12 @@ import (
 	"github.com/spinorml/streamer/stream"
 )
 
+// coreConfig is what one run of the core suite compares.
+type coreConfig struct {
+	hops, frames, runs int
+	pool               *frame.VideoPool
+}
+
 // runCore compares N pass-through hops through a stream graph with the same
 // hops written by hand. Both sides take frames from the same kind of pool
 // and release them in the sink, so the difference is the cost of the hops.
@@ -25,7 +31,7 @@ func runCore(args []string) error {
 	frames := fs.Int("frames", 200000, "frames per run")
 	size := fs.String("size", "1280x720", "frame size (the payload is never touched, only passed)")
 	runs := fs.Int("runs", 5, "runs of each side; the median is reported")
-	profile := fs.String("cpuprofile", "", "write a CPU profile of our side to this file")
+	profile := fs.String("cpuprofile", "", "write a CPU profile of our side (both forms) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -37,133 +43,145 @@ func runCore(args []string) error {
 	if err != nil {
 		return err
 	}
-	capacity := stage.DefaultCapacity
-
-	type side struct {
-		name string
-		run  func() error
-	}
-	ours := func(hop stage.Transform[frame.Video, frame.Video]) func() error {
-		return func() error {
-			via := make([]stage.Transform[frame.Video, frame.Video], *hops)
-			for i := range via {
-				via[i] = hop
-			}
-			src := stage.SourceFunc[frame.Video](func(ctx context.Context, out stage.Out[frame.Video]) error {
-				for range *frames {
-					if !out.Send(pool.Get()) {
-						return ctx.Err()
-					}
-				}
-				return nil
-			})
-			return stream.Connect(src, via, &stage.Null[frame.Video]{}, stream.Capacity(capacity)).Run(context.Background())
-		}
-	}
-	raw := func() error {
-		chans := make([]chan frame.Video, *hops+1)
-		for i := range chans {
-			chans[i] = make(chan frame.Video, capacity)
-		}
-		done := make(chan struct{})
-		go func() {
-			for range *frames {
-				chans[0] <- pool.Get()
-			}
-			close(chans[0])
-		}()
-		for i := range *hops {
-			go func(in <-chan frame.Video, out chan<- frame.Video) {
-				for v := range in {
-					out <- v
-				}
-				close(out)
-			}(chans[i], chans[i+1])
-		}
-		go func() {
-			for v := range chans[*hops] {
-				v.Release()
-			}
-			close(done)
-		}()
-		<-done
-		return nil
-	}
-	iterHop := stage.TransformFunc[frame.Video, frame.Video](func(ctx context.Context, in stage.In[frame.Video], out stage.Out[frame.Video]) error {
-		for v := range in.All() {
-			if !out.Send(v) {
-				return ctx.Err()
-			}
-		}
-		return nil
-	})
-	// measure returns the median ns per frame per hop and allocations per
-	// frame per hop of fn over the runs, after one warm-up run.
-	measure := func(fn func() error) (ns, allocs float64, err error) {
-		if err := fn(); err != nil {
-			return 0, 0, err
-		}
-		var nss, as []float64
-		for range *runs {
-			runtime.GC()
-			var m0, m1 runtime.MemStats
-			runtime.ReadMemStats(&m0)
-			t0 := time.Now()
-			if err := fn(); err != nil {
-				return 0, 0, err
-			}
-			d := time.Since(t0)
-			runtime.ReadMemStats(&m1)
-			per := float64(*frames * *hops)
-			nss = append(nss, float64(d.Nanoseconds())/per)
-			as = append(as, float64(m1.Mallocs-m0.Mallocs)/per)
-		}
-		slices.Sort(nss)
-		slices.Sort(as)
-		return nss[len(nss)/2], as[len(as)/2], nil
-	}
-	comparisons := []struct {
+	c := coreConfig{hops: *hops, frames: *frames, runs: *runs, pool: pool}
+	forms := []struct {
 		name string
 		ours func() error
 	}{
-		{fmt.Sprintf("core-%dhops-%dx%d-recv", *hops, w, h), ours(stage.Pass[frame.Video]())},
-		{fmt.Sprintf("core-%dhops-%dx%d-range", *hops, w, h), ours(iterHop)},
+		{fmt.Sprintf("core-%dhops-%dx%d-recv", c.hops, w, h), func() error { return c.ours(stage.Pass[frame.Video]()) }},
+		{fmt.Sprintf("core-%dhops-%dx%d-range", c.hops, w, h), func() error { return c.ours(rangeHop) }},
 	}
 	fmt.Printf("# %d frames of %dx%d I420 through %d hops, capacity %d, GOMAXPROCS %d, median of %d runs\n",
-		*frames, w, h, *hops, capacity, runtime.GOMAXPROCS(0), *runs)
+		c.frames, w, h, c.hops, stage.DefaultCapacity, runtime.GOMAXPROCS(0), c.runs)
 	if *profile != "" {
-		f, err := os.Create(*profile)
-		if err != nil {
+		if err := profileCPU(*profile, c.runs, forms[0].ours, forms[1].ours); err != nil {
 			return err
 		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		for range *runs {
-			if err := comparisons[0].ours(); err != nil {
-				return err
-			}
-		}
-		pprof.StopCPUProfile()
 	}
-	for _, c := range comparisons {
-		// Alternate the two sides so drift in machine load hits both.
-		o, oa, err := measure(c.ours)
+	for _, f := range forms {
+		// Each form is measured next to its own baseline run, so that drift
+		// in machine load hits both sides of one ratio alike.
+		o, oa, err := c.measure(f.ours)
 		if err != nil {
-			return fmt.Errorf("%s: %w", c.name, err)
+			return fmt.Errorf("%s: %w", f.name, err)
 		}
-		b, ba, err := measure(raw)
+		b, ba, err := c.measure(c.raw)
 		if err != nil {
 			return err
 		}
-		report(c.name, o, b, "ns/frame/hop", fmt.Sprintf(" (allocs/frame/hop: ours %.3f, baseline %.3f)", oa, ba))
+		report(f.name, o, b, "ns/frame/hop", fmt.Sprintf(" (allocs/frame/hop: ours %.3f, baseline %.3f)", oa, ba))
 	}
 	if err := runLatency(pool, 20000); err != nil {
 		return err
 	}
 	if live := frame.Live(); live != 0 {
 		return fmt.Errorf("%d frame handles leaked", live)
+	}
+	return nil
+}
+
+// rangeHop is a pass-through stage in the range form a stage may use
+// instead of Recv.
+var rangeHop = stage.TransformFunc[frame.Video, frame.Video](func(ctx context.Context, in stage.In[frame.Video], out stage.Out[frame.Video]) error { //nolint:gochecknoglobals // a stage without state
+	for v := range in.All() {
+		if !out.Send(v) {
+			return ctx.Err()
+		}
+	}
+	return nil
+})
+
+// ours runs c.frames frames through c.hops copies of hop in a graph.
+func (c coreConfig) ours(hop stage.Transform[frame.Video, frame.Video]) error {
+	via := make([]stage.Transform[frame.Video, frame.Video], c.hops)
+	for i := range via {
+		via[i] = hop
+	}
+	src := stage.SourceFunc[frame.Video](func(ctx context.Context, out stage.Out[frame.Video]) error {
+		for range c.frames {
+			if !out.Send(c.pool.Get()) {
+				return ctx.Err()
+			}
+		}
+		return nil
+	})
+	return stream.Connect(src, via, &stage.Null[frame.Video]{}, stream.Capacity(stage.DefaultCapacity)).Run(context.Background())
+}
+
+// raw runs the same frames through the same hops written with channels.
+func (c coreConfig) raw() error {
+	chans := make([]chan frame.Video, c.hops+1)
+	for i := range chans {
+		chans[i] = make(chan frame.Video, stage.DefaultCapacity)
+	}
+	done := make(chan struct{})
+	go func() {
+		for range c.frames {
+			chans[0] <- c.pool.Get()
+		}
+		close(chans[0])
+	}()
+	for i := range c.hops {
+		go func(in <-chan frame.Video, out chan<- frame.Video) {
+			for v := range in {
+				out <- v
+			}
+			close(out)
+		}(chans[i], chans[i+1])
+	}
+	go func() {
+		for v := range chans[c.hops] {
+			v.Release()
+		}
+		close(done)
+	}()
+	<-done
+	return nil
+}
+
+// measure returns the median ns per frame per hop and allocations per
+// frame per hop of fn over the runs, after one warm-up run.
+func (c coreConfig) measure(fn func() error) (ns, allocs float64, err error) {
+	if err := fn(); err != nil {
+		return 0, 0, err
+	}
+	var nss, as []float64
+	for range c.runs {
+		runtime.GC()
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		t0 := time.Now()
+		if err := fn(); err != nil {
+			return 0, 0, err
+		}
+		d := time.Since(t0)
+		runtime.ReadMemStats(&m1)
+		per := float64(c.frames * c.hops)
+		nss = append(nss, float64(d.Nanoseconds())/per)
+		as = append(as, float64(m1.Mallocs-m0.Mallocs)/per)
+	}
+	slices.Sort(nss)
+	slices.Sort(as)
+	return nss[len(nss)/2], as[len(as)/2], nil
+}
+
+// profileCPU writes a CPU profile of runs runs of each fn to path.
+func profileCPU(path string, runs int, fns ...func() error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := pprof.StartCPUProfile(f); err != nil {
+		return err
+	}
+	defer pprof.StopCPUProfile()
+	for _, fn := range fns {
+		for range runs {
+			if err := fn(); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
