@@ -135,8 +135,9 @@ func (d *FrameData) Release() {
 	}
 }
 
-// Location returns frame.FFmpeg.
-func (d *FrameData) Location() frame.Location { return frame.FFmpeg }
+// Location returns frame.CPU: an AVFrame's buffers are host memory the
+// CPU reads in place.
+func (d *FrameData) Location() frame.Location { return frame.CPU }
 
 // Size returns the bytes of all planes.
 func (d *FrameData) Size() int { return d.size }

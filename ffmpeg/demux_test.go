@@ -67,8 +67,8 @@ func TestDemuxMP4(t *testing.T) {
 		if v.Keyframe {
 			keys++
 		}
-		if v.Data.Location() != frame.FFmpeg || v.Size() == 0 {
-			t.Fatalf("frame %d: %v size %d", i, v.Data.Location(), v.Size())
+		if _, ok := v.Data.(*ffmpeg.FrameData); !ok || v.Size() == 0 {
+			t.Fatalf("frame %d: %T size %d, want an AVPacket's", i, v.Data, v.Size())
 		}
 	}
 	if keys != 4 { // -g 15 over 60 frames

@@ -168,8 +168,8 @@ func TestDecodeVideo(t *testing.T) {
 				if want := time.Duration(i) * time.Second / 30; v.PTS < want-time.Millisecond || v.PTS > want+time.Millisecond {
 					t.Fatalf("frame %d: pts %v, want %v", i, v.PTS, want)
 				}
-				if v.Data.Location() != frame.FFmpeg {
-					t.Fatalf("frame %d: location %v", i, v.Data.Location())
+				if _, ok := v.Data.(*ffmpeg.FrameData); !ok || v.Data.Location() != frame.CPU {
+					t.Fatalf("frame %d: %T in %v memory, want an AVFrame's", i, v.Data, v.Data.Location())
 				}
 			}
 			planes, err := fs[0].Planes(context.Background())

@@ -7,13 +7,15 @@ import (
 	"sync/atomic"
 )
 
-// Location says where the bytes of a Data live.
+// Location says what kind of memory holds the bytes of a Data: whether
+// the CPU reads them in place, after a map, or only after a download from
+// a device. Which backend owns them is the Data's type.
 type Location uint8
 
+// The kinds of memory, host first.
 const (
-	CPU       Location = iota // Go or C memory the CPU can read directly
-	GStreamer                 // a GstBuffer's memory (system memory, or mapped on demand)
-	FFmpeg                    // an AVFrame's or AVPacket's buffers
+	CPU       Location = iota // host memory read in place: Go memory, or a C library's buffers (an AVFrame's)
+	Mapped                    // host memory read once mapped (a GstBuffer's system memory): Planes maps it, copying nothing
 	VASurface                 // a VA-API surface on the GPU
 	DMABuf                    // a DMA buffer shared with a device
 	CUDA                      // CUDA device memory
@@ -23,10 +25,8 @@ func (l Location) String() string {
 	switch l {
 	case CPU:
 		return "cpu"
-	case GStreamer:
-		return "gstreamer"
-	case FFmpeg:
-		return "ffmpeg"
+	case Mapped:
+		return "mapped"
 	case VASurface:
 		return "va-surface"
 	case DMABuf:

@@ -71,7 +71,8 @@ func (d *FrameData) Release() {
 	}
 }
 
-// Location says where the buffer's memory lives.
+// Location says what kind of memory holds the buffer: Mapped for system
+// memory, or the device memory a GPU element gave it.
 func (d *FrameData) Location() frame.Location {
 	switch d.memKind {
 	case C.STREAMER_MEMORY_VA:
@@ -81,7 +82,7 @@ func (d *FrameData) Location() frame.Location {
 	case C.STREAMER_MEMORY_CUDA:
 		return frame.CUDA
 	}
-	return frame.GStreamer
+	return frame.Mapped
 }
 
 // Size returns the buffer's size in bytes.

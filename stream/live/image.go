@@ -52,7 +52,7 @@ func previewable(v frame.Video) error {
 		return fmt.Errorf("%w: %v is not a raw video format", errNotShown, v.Format)
 	}
 	switch loc := v.Data.Location(); loc {
-	case frame.CPU, frame.GStreamer, frame.FFmpeg:
+	case frame.CPU, frame.Mapped:
 	default:
 		return fmt.Errorf("%w: frames in %v memory are not downloaded for a preview", errNotShown, loc)
 	}
