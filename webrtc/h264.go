@@ -5,7 +5,6 @@ package webrtc
 import (
 	"fmt"
 
-	"github.com/spinorml/streamer/codec/bits"
 	"github.com/spinorml/streamer/codec/h264"
 	"github.com/spinorml/streamer/codec/nal"
 )
@@ -117,41 +116,4 @@ func inspectH264(au []byte) h264Info {
 		}
 	}
 	return in
-}
-
-// startCode prefixes the NAL units of the extradata that recvframe.go
-// writes; nal.AppendAnnexB(nil, sps, pps) writes the same.
-var startCode = []byte{0, 0, 0, 1} //nolint:gochecknoglobals // read by recvframe.go until it calls nal.AppendAnnexB
-
-// spsInfo is what recvframe.go reads from an SPS: h264.SPS in the names it
-// uses.
-type spsInfo struct{ profile, level, width, height int }
-
-// parseSPS parses an SPS NAL unit with h264.ParseSPS.
-func parseSPS(u []byte) (spsInfo, error) {
-	s, err := h264.ParseSPS(u)
-	return spsInfo{profile: s.Profile, level: s.Level, width: s.Width, height: s.Height}, err
-}
-
-// bitReader is the bits.Reader that vp9KeyframeSize in codec.go reads
-// through, with the first error in the field it checks.
-type bitReader struct {
-	b   []byte
-	r   *bits.Reader
-	err error
-}
-
-func (r *bitReader) reader() *bits.Reader {
-	if r.r == nil {
-		r.r = bits.NewReader(r.b)
-	}
-	return r.r
-}
-
-func (r *bitReader) bit() uint { return r.bits(1) }
-
-func (r *bitReader) bits(n int) uint {
-	v := r.reader().Bits(n)
-	r.err = r.r.Err()
-	return v
 }

@@ -7,6 +7,10 @@ import (
 
 	"github.com/pion/rtcp"
 
+	"github.com/spinorml/streamer/codec/h264"
+	"github.com/spinorml/streamer/codec/nal"
+	"github.com/spinorml/streamer/codec/vp8"
+	"github.com/spinorml/streamer/codec/vp9"
 	"github.com/spinorml/streamer/frame"
 )
 
@@ -64,9 +68,9 @@ func (t *recvTrack) describe(data []byte) bool {
 	case frame.H264:
 		key = t.describeH264(data)
 	case frame.VP8:
-		key, w, h = vp8KeyframeSize(data)
+		key, w, h = vp8.KeyframeSize(data)
 	case frame.VP9:
-		key, w, h, _ = vp9KeyframeSize(data)
+		key, w, h, _ = vp9.KeyframeSize(data)
 	}
 	if key && w > 0 && (t.codec == nil || w != t.width || h != t.height) {
 		t.codec = &frame.Codec{Format: t.format, Width: w, Height: h, TimeBase: frame.Rational{Num: 1, Den: videoClock}}
@@ -85,13 +89,13 @@ func (t *recvTrack) describeH264(data []byte) bool {
 	if in.sps == nil || in.pps == nil {
 		return in.idr
 	}
-	sps, err := parseSPS(in.sps)
+	sps, err := h264.ParseSPS(in.sps)
 	if err != nil {
 		return in.idr
 	}
-	if w, h := sps.width, sps.height; t.codec == nil || w != t.width || h != t.height {
-		extra := append(append(append(append([]byte{}, startCode...), in.sps...), startCode...), in.pps...)
-		t.codec = &frame.Codec{Format: frame.H264, Width: w, Height: h, Level: sps.level, Profile: h264Profile(sps.profile),
+	if w, h := sps.Width, sps.Height; t.codec == nil || w != t.width || h != t.height {
+		extra := nal.AppendAnnexB(nil, in.sps, in.pps)
+		t.codec = &frame.Codec{Format: frame.H264, Width: w, Height: h, Level: sps.Level, Profile: h264Profile(sps.Profile),
 			TimeBase: frame.Rational{Num: 1, Den: videoClock}, Extradata: extra}
 	}
 	return in.idr
