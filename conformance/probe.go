@@ -104,16 +104,6 @@ func (f *File) first(typ string) (Stream, bool) {
 	return Stream{}, false
 }
 
-// stream returns the stream with the given index, or false.
-func (f *File) stream(index int) (Stream, bool) {
-	for _, s := range f.Streams {
-		if s.Index == index {
-			return s, true
-		}
-	}
-	return Stream{}, false
-}
-
 // PacketsOf returns the packets of the stream with the given index, in
 // file (decode) order.
 func (f *File) PacketsOf(stream int) []Packet {

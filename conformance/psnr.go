@@ -101,15 +101,15 @@ func parsePSNR(out []byte) ([]float64, error) {
 	return vals, sc.Err()
 }
 
-// CheckAligned returns nil if every value of psnr is at least min dB, and
+// CheckAligned returns nil if every value of psnr is at least floor dB, and
 // otherwise an error naming the first frame below it. A frame shifted,
 // dropped or repeated in a video with motion falls far below the PSNR of
 // an ordinary encode (measured with testsrc2 at 320x240: about 25 dB
 // against 45 dB and more), so 30 dB separates them.
-func CheckAligned(psnr []float64, min float64) error {
+func CheckAligned(psnr []float64, floor float64) error {
 	bad, first := 0, -1
 	for i, v := range psnr {
-		if !(v >= min) { // NaN fails too
+		if !(v >= floor) { // NaN fails too
 			if first < 0 {
 				first = i
 			}
@@ -120,5 +120,5 @@ func CheckAligned(psnr []float64, min float64) error {
 		return nil
 	}
 	return fmt.Errorf("psnr: frame %d is %.2f dB, below %.2f dB (%d of %d frames below)",
-		first, psnr[first], min, bad, len(psnr))
+		first, psnr[first], floor, bad, len(psnr))
 }

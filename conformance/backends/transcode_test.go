@@ -67,11 +67,11 @@ func expectOf(t *testing.T, src string, vfr bool, audioFrame time.Duration) conf
 }
 
 // ffmpegTranscode is demux → decode → encode → mux, per stream, or a
-// stream copy when copy is set.
-func ffmpegTranscode(in, out string, copy bool) *stream.Graph {
+// stream copy when streamCopy is set.
+func ffmpegTranscode(in, out string, streamCopy bool) *stream.Graph {
 	g := stream.New()
 	vp, ap := ffmpeg.AddDemux(g, "demux", &ffmpeg.Demux{URL: in}, true, true)
-	if copy {
+	if streamCopy {
 		ffmpeg.AddMux(g, "mux", &ffmpeg.Mux{URL: out}, vp, ap)
 		return g
 	}

@@ -187,12 +187,9 @@ func pullFrom(t *testing.T, backend string, d media.Demuxer, in media.Input) (st
 	}
 }
 
-// ffmpegPull receives url with the ffmpeg CLI for the given time into a
-// file (stream copy), as an independent receiver.
-func ffmpegPull(ctx context.Context, url string, d time.Duration, extra ...string) (string, []byte, error) {
-	return ffmpegPullTo(ctx, url, d, "", extra...)
-}
-
+// ffmpegPullTo receives url with the ffmpeg CLI for d into path (stream
+// copy), as an independent receiver, and returns path and what the CLI
+// printed.
 func ffmpegPullTo(ctx context.Context, url string, d time.Duration, path string, extra ...string) (string, []byte, error) {
 	args := append([]string{"-nostdin", "-v", "error", "-y"}, extra...)
 	args = append(args, "-i", url, "-c", "copy", "-t", fmt.Sprint(d.Seconds()), path)

@@ -103,7 +103,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	mux.Handle("/{$}", http.RedirectHandler("/whep", http.StatusFound))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
+	defer func() { _ = srv.Close() }() // the example is ending: a listener that fails to close leaves nothing behind
 	base := "http://" + ln.Addr().String()
 	fmt.Fprintf(stdout, "open %s/ in a browser\nWHEP: %s/whep (media.Open: whep://%s/whep)\n", base, base, ln.Addr())
 	if f, ok := stdout.(*os.File); ok {

@@ -48,13 +48,14 @@ func (r *RTSP) TornDown(path string, within time.Duration) bool {
 	}
 }
 
-// The server program is built once per test binary, or found built.
-var (
-	buildOnce sync.Once
-	built     string
-	buildErr  error
-	skipWhy   string
-)
+// rtspBuild is the server program, built once per test binary or found
+// built: a cache, as a build takes seconds and most network tests want it.
+var rtspBuild struct { //nolint:gochecknoglobals // a build cache, written only under its sync.Once
+	once sync.Once
+	path string // the program
+	err  error  // why the build failed
+	skip string // why the tests skip: a tool or library is missing
+}
 
 // RTSPServer compiles (once, cached by its source) and starts the RTSP server on
 // a free port; it skips the test when gcc, pkg-config or the
@@ -62,15 +63,15 @@ var (
 // missing.
 func RTSPServer(t TB) *RTSP {
 	t.Helper()
-	buildOnce.Do(buildRTSPServer)
-	if skipWhy != "" {
-		t.Skip(skipWhy)
+	rtspBuild.once.Do(buildRTSPServer)
+	if rtspBuild.skip != "" {
+		t.Skip(rtspBuild.skip)
 	}
-	if buildErr != nil {
-		t.Fatal(buildErr)
+	if rtspBuild.err != nil {
+		t.Fatal(rtspBuild.err)
 	}
 	r := &RTSP{Port: FreeTCPPort(t)}
-	r.Proc = start(t, listensTCP(r.Port), built, fmt.Sprint(r.Port))
+	r.Proc = start(t, listensTCP(r.Port), rtspBuild.path, fmt.Sprint(r.Port))
 	return r
 }
 
@@ -81,13 +82,13 @@ func RTSPServer(t TB) *RTSP {
 func buildRTSPServer() {
 	for _, tool := range []string{"gcc", "pkg-config"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			skipWhy = tool + " not found: the RTSP server of the tests is compiled from C"
+			rtspBuild.skip = tool + " not found: the RTSP server of the tests is compiled from C"
 			return
 		}
 	}
 	flags, err := exec.Command("pkg-config", "--cflags", "--libs", "gstreamer-rtsp-server-1.0").Output()
 	if err != nil {
-		skipWhy = "gstreamer-rtsp-server-1.0 not found by pkg-config (Debian package libgstrtspserver-1.0-dev): the tests' RTSP server needs it"
+		rtspBuild.skip = "gstreamer-rtsp-server-1.0 not found by pkg-config (Debian package libgstrtspserver-1.0-dev): the tests' RTSP server needs it"
 		return
 	}
 	cache, err := os.UserCacheDir()
@@ -96,27 +97,27 @@ func buildRTSPServer() {
 	}
 	sum := sha256.Sum256(append(rtspServerSource, flags...))
 	dir := filepath.Join(cache, "streamer-test-servers")
-	built = filepath.Join(dir, fmt.Sprintf("rtsp_server-%x", sum[:8]))
-	if _, err := os.Stat(built); err == nil {
+	rtspBuild.path = filepath.Join(dir, fmt.Sprintf("rtsp_server-%x", sum[:8]))
+	if _, err := os.Stat(rtspBuild.path); err == nil {
 		return
 	}
-	if buildErr = os.MkdirAll(dir, 0o755); buildErr != nil {
+	if rtspBuild.err = os.MkdirAll(dir, 0o755); rtspBuild.err != nil {
 		return
 	}
 	work, err := os.MkdirTemp(dir, "build-")
 	if err != nil {
-		buildErr = err
+		rtspBuild.err = err
 		return
 	}
-	defer os.RemoveAll(work)
+	defer func() { _ = os.RemoveAll(work) }() // only the built program, renamed out of it, matters
 	src, exe := filepath.Join(work, "rtsp_server.c"), filepath.Join(work, "rtsp_server")
-	if buildErr = os.WriteFile(src, rtspServerSource, 0o644); buildErr != nil {
+	if rtspBuild.err = os.WriteFile(src, rtspServerSource, 0o644); rtspBuild.err != nil {
 		return
 	}
 	args := append([]string{"-o", exe, src}, strings.Fields(string(flags))...)
 	if out, err := exec.Command("gcc", args...).CombinedOutput(); err != nil {
-		buildErr = fmt.Errorf("servers: compile the RTSP server: %v\n%s", err, out)
+		rtspBuild.err = fmt.Errorf("servers: compile the RTSP server: %v\n%s", err, out)
 		return
 	}
-	buildErr = os.Rename(exe, built) // atomic: another test binary may be building it too
+	rtspBuild.err = os.Rename(exe, rtspBuild.path) // atomic: another test binary may be building it too
 }

@@ -162,7 +162,7 @@ func FreeTCPPort(t TB) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
+	defer func() { _ = l.Close() }() // only its port was wanted
 	return l.Addr().(*net.TCPAddr).Port
 }
 
@@ -173,7 +173,7 @@ func FreeUDPPort(t TB) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }() // only its port was wanted
 	return c.LocalAddr().(*net.UDPAddr).Port
 }
 
