@@ -4,7 +4,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -34,18 +33,11 @@ func runFFmpeg(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if _, err := exec.LookPath("ffmpeg"); err != nil {
-		return fmt.Errorf("the ffmpeg CLI is the baseline and is not installed (apt-get install ffmpeg)")
-	}
-	dir, err := os.MkdirTemp("", "bench-ffmpeg-")
+	dir, child, cleanup, err := prepareChild("ffmpegchild", "ffmpeg", "the ffmpeg CLI", "ffmpeg")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	child, err := buildChild(dir, "ffmpegchild")
-	if err != nil {
-		return err
-	}
+	defer cleanup()
 	mkInput := func(name string, secs int) (string, error) {
 		p := filepath.Join(dir, name)
 		out, err := exec.Command("ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30",

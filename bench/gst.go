@@ -4,7 +4,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"os/exec"
 	"slices"
 	"strconv"
@@ -29,18 +28,11 @@ func runGst(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if _, err := exec.LookPath("gst-launch-1.0"); err != nil {
-		return fmt.Errorf("gst-launch-1.0 is the baseline and is not installed (apt-get install gstreamer1.0-tools)")
-	}
-	dir, err := os.MkdirTemp("", "bench-gst-")
+	_, child, cleanup, err := prepareChild("gstchild", "gst-launch-1.0", "gst-launch-1.0", "gstreamer1.0-tools")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	child, err := buildChild(dir, "gstchild")
-	if err != nil {
-		return err
-	}
+	defer cleanup()
 	encFrames := *frames / 5
 	cases := []struct {
 		name     string

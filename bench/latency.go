@@ -13,12 +13,6 @@ import (
 	"github.com/spinorml/streamer/stream"
 )
 
-// latencyEpoch is the origin of the send times frames carry in their PTS
-// (a Duration, so carrying it costs no allocation).
-var latencyEpoch = time.Now()
-
-func sinceEpoch() time.Duration { return time.Since(latencyEpoch) }
-
 // runLatency prints the latency one stage adds: the time from a Send to
 // the next stage's receive, p50 and p99 over n frames, through a graph
 // and through a raw channel, with the source paced (idle pipeline: every
@@ -47,14 +41,16 @@ func runLatency(pool *frame.VideoPool, n int) error {
 }
 
 // latencyOurs sends n frames stamped with their send time into a stage
-// that records how long each took to arrive.
+// that records how long each took to arrive. The send time rides in the
+// PTS, as a Duration since the start, so carrying it costs no allocation.
 func latencyOurs(pool *frame.VideoPool, n int, gap time.Duration) ([]time.Duration, error) {
+	epoch := time.Now()
 	got := make([]time.Duration, 0, n)
 	src := stage.SourceFunc[frame.Video](func(ctx context.Context, out stage.Out[frame.Video]) error {
 		for range n {
 			pace(gap)
 			v := pool.Get()
-			v.PTS = sinceEpoch()
+			v.PTS = time.Since(epoch)
 			if !out.Send(v) {
 				return ctx.Err()
 			}
@@ -63,7 +59,7 @@ func latencyOurs(pool *frame.VideoPool, n int, gap time.Duration) ([]time.Durati
 	})
 	sink := stage.SinkFunc[frame.Video](func(ctx context.Context, in stage.In[frame.Video]) error {
 		for v := range in.All() {
-			got = append(got, sinceEpoch()-v.PTS)
+			got = append(got, time.Since(epoch)-v.PTS)
 			v.Release()
 		}
 		return nil
@@ -74,19 +70,20 @@ func latencyOurs(pool *frame.VideoPool, n int, gap time.Duration) ([]time.Durati
 
 // latencyRaw is latencyOurs with a plain channel and two goroutines.
 func latencyRaw(pool *frame.VideoPool, n int, gap time.Duration) []time.Duration {
+	epoch := time.Now()
 	ch := make(chan frame.Video, stage.DefaultCapacity)
 	go func() {
 		for range n {
 			pace(gap)
 			v := pool.Get()
-			v.PTS = sinceEpoch()
+			v.PTS = time.Since(epoch)
 			ch <- v
 		}
 		close(ch)
 	}()
 	got := make([]time.Duration, 0, n)
 	for v := range ch {
-		got = append(got, sinceEpoch()-v.PTS)
+		got = append(got, time.Since(epoch)-v.PTS)
 		v.Release()
 	}
 	return got

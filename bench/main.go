@@ -38,7 +38,9 @@ type suite struct {
 	run   func(args []string) error
 }
 
-var suites = map[string]suite{
+// suites is the registry of suites by name; each suite's file adds itself
+// in its init, so that main need not know them.
+var suites = map[string]suite{ //nolint:gochecknoglobals // registry written only by init functions
 	"core": {"pass-through hops: stream.Connect vs raw goroutines and channels", runCore},
 }
 

@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -30,7 +29,7 @@ type netProto struct {
 }
 
 // netProtos is the table of protocols, in the order measured.
-var netProtos = []netProto{
+var netProtos = []netProto{ //nolint:gochecknoglobals // read-only table
 	{"udp", func(tb servers.TB, _ string) (string, string) {
 		u := fmt.Sprintf("udp://127.0.0.1:%d", servers.FreeUDPPort(tb))
 		return u, u
@@ -81,18 +80,11 @@ func runNetLatency(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if _, err := exec.LookPath("ffmpeg"); err != nil {
-		return fmt.Errorf("the ffmpeg CLI is the baseline and is not installed (apt-get install ffmpeg)")
-	}
-	dir, err := os.MkdirTemp("", "bench-netlatency-")
+	dir, child, cleanup, err := prepareChild("netlatencychild", "ffmpeg", "the ffmpeg CLI", "ffmpeg")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	child, err := buildChild(dir, "netlatencychild")
-	if err != nil {
-		return err
-	}
+	defer cleanup()
 	fmt.Printf("# %s at 30 fps, H.264 %s for %d s per run; latency: frame into the encoder → frame decoded, p50 (p99 in the parenthesis), the first %s received left out\n",
 		*size, "VBR 2 Mb/s, x264 veryfast zerolatency, key frame each second, 2 threads", *seconds, "2 s")
 	run := netRun{child: child, dir: dir, seconds: strconv.Itoa(*seconds), size: *size}

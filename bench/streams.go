@@ -30,18 +30,11 @@ func runStreams(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if _, err := exec.LookPath("ffmpeg"); err != nil {
-		return fmt.Errorf("the ffmpeg CLI is the baseline and is not installed (apt-get install ffmpeg)")
-	}
-	dir, err := os.MkdirTemp("", "bench-streams-")
+	_, child, cleanup, err := prepareChild("streamschild", "ffmpeg", "the ffmpeg CLI", "ffmpeg")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	child, err := buildChild(dir, "streamschild")
-	if err != nil {
-		return err
-	}
+	defer cleanup()
 	var received atomic.Int64
 	ports, stop, err := udpSinks(*n, &received)
 	if err != nil {
@@ -116,7 +109,7 @@ func udpSinks(n int, received *atomic.Int64) (ports []string, stop func(), err e
 	var conns []net.PacketConn
 	stop = func() {
 		for _, c := range conns {
-			c.Close()
+			_ = c.Close() // a socket that only discards has nothing to lose
 		}
 	}
 	for range n {

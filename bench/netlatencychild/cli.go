@@ -19,7 +19,7 @@ import (
 
 // cliOutput is, by URL scheme, how the ffmpeg CLI sends to it (the
 // container and its options) and what its receiver adds before -i.
-var cliOutput = map[string]struct{ send, receive []string }{
+var cliOutput = map[string]struct{ send, receive []string }{ //nolint:gochecknoglobals // read-only table
 	"udp":  {[]string{"-f", "mpegts"}, nil},
 	"srt":  {[]string{"-f", "mpegts"}, nil},
 	"rtmp": {[]string{"-f", "flv"}, nil},
@@ -137,7 +137,7 @@ func (s *cliSide) stop() error {
 	if s.closer == nil {
 		_ = s.cmd.Process.Signal(os.Interrupt)
 		t := time.AfterFunc(time.Second, func() { _ = s.cmd.Process.Kill() })
-		<-s.done // the reads end before Wait closes the pipe
+		<-s.done //nolint:errcheck // waited for, not read: the reads end before Wait closes the pipe, and a stopped reader's error says nothing
 		_ = s.cmd.Wait()
 		t.Stop()
 		if msg := s.stderr.String(); msg != "" {
@@ -163,7 +163,7 @@ func (s *cliSide) stop() error {
 		return nil
 	case <-time.After(stopWithin):
 		_ = s.cmd.Process.Kill()
-		<-exited
+		<-exited //nolint:errcheck // "signal: killed", which the error returned says
 		return errors.New("ffmpeg CLI: did not stop; killed: " + s.stderr.String())
 	}
 }

@@ -37,10 +37,12 @@ import (
 	_ "github.com/spinorml/streamer/gst"
 )
 
-// fps is the frame rate of every run, and frameDur one frame's time.
-var fps = frame.Rational{Num: 30, Den: 1}
-
-const frameDur = time.Second / 30
+// fps is the frame rate of every run, in frames a second, and frameDur
+// one frame's time.
+const (
+	fps      = 30
+	frameDur = time.Second / fps
+)
 
 // The encoder settings of both sides: ours are these, through
 // VideoEncoding.Live; cliEncoder spells the same for the ffmpeg CLI.
@@ -50,7 +52,7 @@ const (
 )
 
 func encoding() media.VideoEncoding {
-	return media.VideoEncoding{Codec: frame.H264, Rate: media.VBR, Bitrate: bitrate, Threads: threads}.Live(fps)
+	return media.VideoEncoding{Codec: frame.H264, Rate: media.VBR, Bitrate: bitrate, Threads: threads}.Live(frame.Rational{Num: fps, Den: 1})
 }
 
 // config is one run.

@@ -10,6 +10,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -30,7 +31,7 @@ func main() {
 
 func run(args []string) error {
 	if len(args) < 4 {
-		return fmt.Errorf("usage: streamschild STREAMS SECONDS SIZE PORT...")
+		return errors.New("usage: streamschild STREAMS SECONDS SIZE PORT [PORT …]")
 	}
 	n, err := strconv.Atoi(args[0])
 	if err != nil || len(args) != 3+n {
