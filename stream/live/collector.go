@@ -21,18 +21,23 @@ import (
 //	streamer_stage_queued_frames                                                   gauge
 //	streamer_stage_state{state="waiting|running|done|failed"}                       gauge, 1 for the current state
 //	streamer_stage_queue_latency_seconds                                           histogram
+//	streamer_stage_live_retries_total, _reconnects_total, _timeouts_total, _dropped_total, _gap_seconds_total  counters
 //	streamer_link_frames_sent_total, _received_total, _dropped_total, _preview_dropped_total  counters
 //	streamer_link_queued_frames, _capacity_frames, _queued_bytes                    gauges
 //
 // The latency histogram observes, at each scrape, each running stage's
 // estimated queueing latency (frames queued in its inputs over its input
 // rate: the Metrics.Latency estimate), since the graph does not time each
-// frame; its buckets span 0.5 ms to 4 s.
+// frame; its buckets span 0.5 ms to 4 s. The streamer_stage_live_ counters
+// are those of stream.LiveStats, present only for the stages that report
+// them (Metrics.Live not nil: live network inputs and outputs).
 type Collector struct {
 	g       *stream.Graph
 	latency *prometheus.HistogramVec
 
 	stageIn, stageOut, stageDropped, stageAbandoned, stageQueued, stageState *prometheus.Desc
+
+	liveRetries, liveReconnects, liveTimeouts, liveDropped, liveGaps *prometheus.Desc
 
 	linkSent, linkReceived, linkDropped, linkPreviewDropped, linkQueued, linkCapacity, linkBytes *prometheus.Desc
 
@@ -63,6 +68,12 @@ func NewCollector(g *stream.Graph, labels prometheus.Labels) *Collector {
 		stageQueued:    stage("queued_frames", "Frames waiting in the stage's input links."),
 		stageState:     stage("state", "1 for the stage's current state, 0 for the others.", "state"),
 
+		liveRetries:    stage("live_retries_total", "Reconnect attempts the live input or output began."),
+		liveReconnects: stage("live_reconnects_total", "Reconnect attempts after which the live input delivered, or the output took, frames again."),
+		liveTimeouts:   stage("live_timeouts_total", "Stalls of the live input longer than its timeout."),
+		liveDropped:    stage("live_dropped_total", "Frames the live output released while its server was away."),
+		liveGaps:       stage("live_gap_seconds_total", "Time the live input went without frames between losses and reconnects."),
+
 		linkSent:           link("frames_sent_total", "Frames the writer sent on the link."),
 		linkReceived:       link("frames_received_total", "Frames the reader took from the link."),
 		linkDropped:        link("frames_dropped_total", "Frames the link dropped by its policy."),
@@ -77,6 +88,7 @@ func NewCollector(g *stream.Graph, labels prometheus.Labels) *Collector {
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{
 		c.stageIn, c.stageOut, c.stageDropped, c.stageAbandoned, c.stageQueued, c.stageState,
+		c.liveRetries, c.liveReconnects, c.liveTimeouts, c.liveDropped, c.liveGaps,
 		c.linkSent, c.linkReceived, c.linkDropped, c.linkPreviewDropped, c.linkQueued, c.linkCapacity, c.linkBytes,
 	} {
 		ch <- d
@@ -109,6 +121,13 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		}
 		if m.State == stream.Running {
 			c.latency.WithLabelValues(m.Stage).Observe(m.Latency.Seconds())
+		}
+		if l := m.Live; l != nil {
+			counter(c.liveRetries, l.Retries, m.Stage)
+			counter(c.liveReconnects, l.Reconnects, m.Stage)
+			counter(c.liveTimeouts, l.Timeouts, m.Stage)
+			counter(c.liveDropped, l.Dropped, m.Stage)
+			ch <- prometheus.MustNewConstMetric(c.liveGaps, prometheus.CounterValue, l.Gaps.Seconds(), m.Stage)
 		}
 	}
 	c.latency.Collect(ch)

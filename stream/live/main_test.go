@@ -28,7 +28,8 @@ type Score struct {
 }
 
 // demo is a running graph with a tee, a typed analysis branch and a
-// recorder that fails when fail is closed:
+// recorder that fails when fail is closed and reports demoLive, as a live
+// network output would:
 //
 //	camera → tee → analyze (Score) → scores
 //	             → watermark → recorder
@@ -42,6 +43,9 @@ type demo struct {
 }
 
 var errDiskFull = errors.New("disk full")
+
+// demoLive is what the demo's recorder reports as its live counters.
+var demoLive = stream.LiveStats{Retries: 3, Reconnects: 2, Timeouts: 1, Gaps: 1500 * time.Millisecond, Dropped: 7}
 
 func newDemo(t *testing.T) *demo {
 	t.Helper()
@@ -79,7 +83,7 @@ func newDemo(t *testing.T) *demo {
 			n++
 			v.Release()
 		}
-	}))
+	})).ReportLive(func() stream.LiveStats { return demoLive })
 	for _, m := range g.Metrics() {
 		d.stages = append(d.stages, m.Stage)
 	}

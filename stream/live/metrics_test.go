@@ -68,7 +68,8 @@ next:
 
 // /metrics, parsed by the Prometheus text parser: every stage and link is
 // labelled, counters advance between scrapes, a failed stage's state
-// gauge says so, and the runtime's own metrics are there.
+// gauge says so, a stage that reports live counters has them (and no
+// other stage does), and the runtime's own metrics are there.
 func TestMetricsScrapedByPrometheusParser(t *testing.T) {
 	d := newDemo(t)
 	hs := serve(t, live.New(d.g, live.MetricLabels(map[string]string{"graph": "demo"})))
@@ -95,6 +96,17 @@ func TestMetricsScrapedByPrometheusParser(t *testing.T) {
 	}
 	if _, ok := value(first, "streamer_link_frames_sent_total", map[string]string{"link": "analyze->scores", "kind": "live_test.Score"}); !ok {
 		t.Error("the typed link has no metrics")
+	}
+	for name, want := range map[string]float64{
+		"streamer_stage_live_retries_total": 3, "streamer_stage_live_reconnects_total": 2, "streamer_stage_live_timeouts_total": 1,
+		"streamer_stage_live_dropped_total": 7, "streamer_stage_live_gap_seconds_total": 1.5,
+	} {
+		if v, ok := value(first, name, map[string]string{"stage": "recorder", "graph": "demo"}); !ok || v != want {
+			t.Errorf("%s{stage=\"recorder\"} = %v, %v; want %v", name, v, ok, want)
+		}
+		if v, ok := value(first, name, map[string]string{"stage": "camera"}); ok {
+			t.Errorf("%s{stage=\"camera\"} = %v for a stage that reports no live counters", name, v)
+		}
 	}
 	if _, ok := value(first, "go_goroutines", nil); !ok {
 		t.Error("no Go runtime metrics")
