@@ -166,13 +166,7 @@ func (g *Graph) Add(name string, run func(ctx context.Context) error) *Node {
 // Reads declares the pipes n receives from.
 func (n *Node) Reads(es ...Edge) *Node {
 	for _, e := range es {
-		p := e.edge()
-		if p.reader != nil {
-			n.g.errs = append(n.g.errs, fmt.Errorf("stream: %s pipe %d is read by both %q and %q", p.kind, p.id, p.reader.name, n.name))
-			continue
-		}
-		p.reader = n
-		n.reads = append(n.reads, p)
+		n.attach(e.edge(), "read", &n.reads)
 	}
 	return n
 }
@@ -180,15 +174,24 @@ func (n *Node) Reads(es ...Edge) *Node {
 // Writes declares the pipes n sends on.
 func (n *Node) Writes(es ...Edge) *Node {
 	for _, e := range es {
-		p := e.edge()
-		if p.writer != nil {
-			n.g.errs = append(n.g.errs, fmt.Errorf("stream: %s pipe %d is written by both %q and %q", p.kind, p.id, p.writer.name, n.name))
-			continue
-		}
-		p.writer = n
-		n.writes = append(n.writes, p)
+		n.attach(e.edge(), "written", &n.writes)
 	}
 	return n
+}
+
+// attach makes n the reader or the writer (how says which) of p, or records
+// the error when p already has one.
+func (n *Node) attach(p *pipe, how string, ends *[]*pipe) {
+	end := &p.reader
+	if how == "written" {
+		end = &p.writer
+	}
+	if *end != nil {
+		n.g.errs = append(n.g.errs, fmt.Errorf("stream: %s pipe %d is %s by both %q and %q", p.kind, p.id, how, (*end).name, n.name))
+		return
+	}
+	*end = n
+	*ends = append(*ends, p)
 }
 
 // StageError is the error Run returns when a stage fails: it names the

@@ -73,7 +73,7 @@ func Source[T any](src stage.Source[T], f Fault) stage.Source[T] {
 					release(v)
 				}
 				_ = link.Drain()
-				<-errc
+				<-errc //nolint:errcheck // the fault is the error to report, not the source's
 				return err
 			}
 			if !out.Send(v) {

@@ -210,14 +210,24 @@ func (l *liveDemuxer) Run(ctx context.Context, video stage.Out[frame.Video], aud
 			return err
 		}
 		l.retries.Add(1)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+		if err := pause(ctx, wait, nil); err != nil {
+			return err
 		}
 	}
+}
+
+// pause waits d, or less when ended is closed (a nil ended never is); it
+// returns ctx.Err() when ctx ends first.
+func pause(ctx context.Context, d time.Duration, ended <-chan struct{}) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-ended:
+	case <-t.C:
+	}
+	return nil
 }
 
 // retry decides the reconnect attempt after err: the wait before it,

@@ -143,14 +143,8 @@ func (l *liveMuxer) Run(ctx context.Context, video stage.In[frame.Video], audio 
 			return err
 		}
 		l.retries.Add(1)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-ended:
-			t.Stop()
-		case <-t.C:
+		if err := pause(ctx, wait, ended); err != nil {
+			return err
 		}
 	}
 }
