@@ -12,7 +12,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"syscall"
 	"time"
 	"unsafe"
@@ -46,11 +45,11 @@ type FrameData struct {
 
 // dataPool recycles FrameData handles, one of which every frame made here
 // carries: without it each frame costs an allocation.
-var dataPool = sync.Pool{New: func() any { return new(FrameData) }} //nolint:gochecknoglobals // handles are reused across every stage of the process
+var dataPool frame.HandlePool[FrameData] //nolint:gochecknoglobals // handles are reused across every stage of the process
 
 // packetData takes over pkt (allocated with av_packet_alloc).
 func packetData(pkt *C.AVPacket) *FrameData {
-	d := dataPool.Get().(*FrameData)
+	d := dataPool.Get()
 	d.pkt = pkt
 	d.size = int(pkt.size)
 	if pkt.data != nil && pkt.size > 0 {
@@ -63,7 +62,7 @@ func packetData(pkt *C.AVPacket) *FrameData {
 
 // videoData takes over a raw video AVFrame.
 func videoData(f *C.AVFrame) (*FrameData, error) {
-	d := dataPool.Get().(*FrameData)
+	d := dataPool.Get()
 	sizes := &d.sizes // in the pooled FrameData: a local passed to C would be a heap allocation a frame
 	n := int(C.sm_video_plane_sizes(f, &sizes[0]))
 	if n < 0 {
@@ -85,7 +84,7 @@ func videoData(f *C.AVFrame) (*FrameData, error) {
 
 // audioData takes over a raw audio AVFrame.
 func audioData(f *C.AVFrame) *FrameData {
-	d := dataPool.Get().(*FrameData)
+	d := dataPool.Get()
 	d.frm = f
 	sf := C.enum_AVSampleFormat(f.format)
 	bps := int(C.av_get_bytes_per_sample(sf))
@@ -129,10 +128,7 @@ func (d *FrameData) Release() {
 	if d.frm != nil {
 		C.av_frame_free(&d.frm)
 	}
-	*d = FrameData{}
-	if frame.ReuseHandles {
-		dataPool.Put(d)
-	}
+	dataPool.Put(d)
 }
 
 // Location returns frame.CPU: an AVFrame's buffers are host memory the

@@ -4,6 +4,7 @@ package frame
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 )
 
@@ -193,4 +194,28 @@ func Bytes(ctx context.Context, d Data) ([]byte, error) {
 	}
 	CountCopy(n)
 	return out, nil
+}
+
+// HandlePool recycles a backend's handle type T (its Data) between frames:
+// Get returns a zeroed handle, Put zeroes one whose last reference went
+// and keeps it for the next Get when ReuseHandles says so. The zero
+// HandlePool is ready to use; a backend keeps one for the whole process.
+type HandlePool[T any] struct{ p sync.Pool }
+
+// Get returns a zeroed handle, reused or new.
+func (hp *HandlePool[T]) Get() *T {
+	if d, ok := hp.p.Get().(*T); ok {
+		return d
+	}
+	return new(T)
+}
+
+// Put zeroes d and keeps it for a later Get (not under the race detector:
+// see ReuseHandles). d must not be used after.
+func (hp *HandlePool[T]) Put(d *T) {
+	var zero T
+	*d = zero
+	if ReuseHandles {
+		hp.p.Put(d)
+	}
 }

@@ -43,11 +43,11 @@ type FrameData struct {
 	extra   [][]byte // planar audio with more than 4 channels
 }
 
-var dataPool = sync.Pool{New: func() any { return new(FrameData) }} //nolint:gochecknoglobals // handles are reused across every pipeline of the process
+var dataPool frame.HandlePool[FrameData] //nolint:gochecknoglobals // handles are reused across every pipeline of the process
 
 // newFrameData takes over the caller's reference to buf.
 func newFrameData(buf *C.GstBuffer, ci *capsInfo, bi *C.streamer_buffer_info) *FrameData {
-	d := dataPool.Get().(*FrameData)
+	d := dataPool.Get()
 	d.buf, d.ci, d.size, d.memKind = buf, ci, int(bi.size), int(bi.memory_kind)
 	d.ref.Init()
 	return d
@@ -65,10 +65,7 @@ func (d *FrameData) Release() {
 		C.streamer_buffer_unmap(d.buf, &d.info)
 	}
 	C.gst_buffer_unref(d.buf)
-	*d = FrameData{}
-	if frame.ReuseHandles {
-		dataPool.Put(d)
-	}
+	dataPool.Put(d)
 }
 
 // Location says what kind of memory holds the buffer: Mapped for system
