@@ -8,7 +8,6 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
-	"slices"
 	"time"
 
 	"github.com/spinorml/streamer/frame"
@@ -30,7 +29,7 @@ func runCore(args []string) error {
 	hops := fs.Int("hops", 8, "pass-through stages between source and sink")
 	frames := fs.Int("frames", 200000, "frames per run")
 	size := fs.String("size", "1280x720", "frame size (the payload is never touched, only passed)")
-	runs := fs.Int("runs", 5, "runs of each side; the median is reported")
+	runs := fs.Int("runs", 15, "runs of each side, alternating; the median is reported")
 	profile := fs.String("cpuprofile", "", "write a CPU profile of our side (both forms) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -59,17 +58,11 @@ func runCore(args []string) error {
 		}
 	}
 	for _, f := range forms {
-		// Each form is measured next to its own baseline run, so that drift
-		// in machine load hits both sides of one ratio alike.
-		o, oa, err := c.measure(f.ours)
+		o, b, err := c.compare(f.ours, c.raw)
 		if err != nil {
 			return fmt.Errorf("%s: %w", f.name, err)
 		}
-		b, ba, err := c.measure(c.raw)
-		if err != nil {
-			return err
-		}
-		report(f.name, o, b, "ns/frame/hop", fmt.Sprintf(" (allocs/frame/hop: ours %.3f, baseline %.3f)", oa, ba))
+		report(f.name, o.ns, b.ns, "ns/frame/hop", fmt.Sprintf(" (allocs/frame/hop: ours %.3f, baseline %.3f)", o.allocs, b.allocs))
 	}
 	if err := runLatency(pool, 20000); err != nil {
 		return err
@@ -139,30 +132,49 @@ func (c coreConfig) raw() error {
 	return nil
 }
 
-// measure returns the median ns per frame per hop and allocations per
-// frame per hop of fn over the runs, after one warm-up run.
-func (c coreConfig) measure(fn func() error) (ns, allocs float64, err error) {
+// hopCost is the median cost of a run: ns and allocations per frame per hop.
+type hopCost struct{ ns, allocs float64 }
+
+// compare runs ours and base alternately, one run each in turn after a
+// warm-up of each, and returns the median cost of each side. Alternating
+// run by run puts both sides under the same load: on a small VM the
+// scheduler's noise drifts over seconds, and blocks of runs of one side
+// then of the other would measure the drift.
+func (c coreConfig) compare(ours, base func() error) (o, b hopCost, err error) {
+	if err := ours(); err != nil {
+		return o, b, err
+	}
+	if err := base(); err != nil {
+		return o, b, err
+	}
+	var on, oa, bn, ba []float64
+	for range c.runs {
+		ns, allocs, err := c.once(ours)
+		if err != nil {
+			return o, b, err
+		}
+		on, oa = append(on, ns), append(oa, allocs)
+		if ns, allocs, err = c.once(base); err != nil {
+			return o, b, err
+		}
+		bn, ba = append(bn, ns), append(ba, allocs)
+	}
+	return hopCost{median(on), median(oa)}, hopCost{median(bn), median(ba)}, nil
+}
+
+// once runs fn and returns its ns and allocations per frame per hop.
+func (c coreConfig) once(fn func() error) (ns, allocs float64, err error) {
+	runtime.GC()
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	t0 := time.Now()
 	if err := fn(); err != nil {
 		return 0, 0, err
 	}
-	var nss, as []float64
-	for range c.runs {
-		runtime.GC()
-		var m0, m1 runtime.MemStats
-		runtime.ReadMemStats(&m0)
-		t0 := time.Now()
-		if err := fn(); err != nil {
-			return 0, 0, err
-		}
-		d := time.Since(t0)
-		runtime.ReadMemStats(&m1)
-		per := float64(c.frames * c.hops)
-		nss = append(nss, float64(d.Nanoseconds())/per)
-		as = append(as, float64(m1.Mallocs-m0.Mallocs)/per)
-	}
-	slices.Sort(nss)
-	slices.Sort(as)
-	return nss[len(nss)/2], as[len(as)/2], nil
+	d := time.Since(t0)
+	runtime.ReadMemStats(&m1)
+	per := float64(c.frames * c.hops)
+	return float64(d.Nanoseconds()) / per, float64(m1.Mallocs-m0.Mallocs) / per, nil
 }
 
 // profileCPU writes a CPU profile of runs runs of each fn to path.
