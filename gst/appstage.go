@@ -19,16 +19,22 @@ func AppSink[T frame.Frame](pl *Pipeline, name string) (stage.Source[T], error) 
 	if err != nil {
 		return nil, err
 	}
-	return &appSink[T]{pl: pl, name: name, sink: sink}, nil
+	return &appSink[T]{appElement{pl, "appsink", name}, sink}, nil
 }
+
+// appElement is what an AppSink or AppSrc stage knows of its element.
+type appElement struct {
+	pl         *Pipeline
+	kind, name string
+}
+
+// Name returns the element's kind and name, such as "appsink(video)".
+func (e appElement) Name() string { return e.kind + "(" + e.name + ")" }
 
 type appSink[T frame.Frame] struct {
-	pl   *Pipeline
-	name string
+	appElement
 	sink *puller[T]
 }
-
-func (s *appSink[T]) Name() string { return "appsink(" + s.name + ")" }
 
 func (s *appSink[T]) Run(ctx context.Context, out stage.Out[T]) error {
 	defer s.sink.close()
@@ -44,16 +50,13 @@ func AppSrc[T frame.Frame](pl *Pipeline, name string) (stage.Sink[T], error) {
 	if err != nil {
 		return nil, err
 	}
-	return &appSrc[T]{pl: pl, name: name, src: src}, nil
+	return &appSrc[T]{appElement{pl, "appsrc", name}, src}, nil
 }
 
 type appSrc[T frame.Frame] struct {
-	pl   *Pipeline
-	name string
-	src  *pusher[T]
+	appElement
+	src *pusher[T]
 }
-
-func (s *appSrc[T]) Name() string { return "appsrc(" + s.name + ")" }
 
 func (s *appSrc[T]) Run(ctx context.Context, in stage.In[T]) error {
 	defer s.pl.p.onCancel(ctx)()
