@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -109,6 +110,12 @@ func TestPageInChromium(t *testing.T) {
 		t.Fatalf("the counter did not advance from %d: %v", first, err)
 	}
 	t.Logf("camera frames out on the page: %d, then %d", first, later)
+
+	// The recorder, a live output, shows its reconnects and attempts.
+	cells, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#stages tbody tr")].map(tr => (tr.querySelector("td.name")||{}).textContent + "=" + (tr.querySelector("td.reconnects")||{}).textContent)`))
+	if err != nil || !slices.Contains(cells, "recorder=2 / 3") || !slices.Contains(cells, "camera=") {
+		t.Errorf("reconnect cells %q, want recorder=2 / 3 and camera empty (%v)", cells, err)
+	}
 
 	// The preview of the tee → watermark link shows frames.
 	do("watch a link", chromedp.Click(chromedp.CSS(fmt.Sprintf("#watch-%d", d.preview))))

@@ -79,6 +79,12 @@ func TestRoutes(t *testing.T) {
 	if snap.Title != "routes <test>" || len(snap.Stages) != len(d.stages) || len(snap.Links) != 5 || snap.SVG != "" || snap.CanStop {
 		t.Errorf("metrics.json: %+v", snap)
 	}
+	for _, st := range snap.Stages {
+		want := st.Name == "recorder"
+		if (st.Live != nil) != want || want && (*st.Live != live.LiveView{Retries: 3, Reconnects: 2, Timeouts: 1, GapS: 1.5, Dropped: 7}) {
+			t.Errorf("stage %s: live %+v", st.Name, st.Live)
+		}
+	}
 	for _, l := range snap.Links {
 		if l.Previewable != (l.Kind == "video") {
 			t.Errorf("link %+v: previewable %v", l, l.Previewable)

@@ -44,6 +44,18 @@ type StageView struct {
 	LatencyMS float64 `json:"latency_ms"`
 	ElapsedS  float64 `json:"elapsed_s"`
 	Error     string  `json:"error,omitempty"`
+	// Live is a live input's or output's reconnect counters; nil for
+	// other stages.
+	Live *LiveView `json:"live,omitempty"`
+}
+
+// LiveView is a stage's stream.LiveStats in a Snapshot.
+type LiveView struct {
+	Retries    uint64  `json:"retries"`
+	Reconnects uint64  `json:"reconnects"`
+	Timeouts   uint64  `json:"timeouts"`
+	GapS       float64 `json:"gap_s"`
+	Dropped    uint64  `json:"dropped"`
 }
 
 // LinkView is one link in a Snapshot.
@@ -171,6 +183,10 @@ func (s *Server) snapshot(withSVG bool) Snapshot {
 		}
 		if m.Err != nil {
 			v.Error = m.Err.Error()
+		}
+		if l := m.Live; l != nil {
+			v.Live = &LiveView{Retries: l.Retries, Reconnects: l.Reconnects, Timeouts: l.Timeouts,
+				GapS: round(l.Gaps.Seconds()), Dropped: l.Dropped}
 		}
 		snap.Stages[i] = v
 	}

@@ -41,12 +41,13 @@ function render(s) {
     cell(tr, st.dropped, "dropped");
     cell(tr, st.queued, "queued");
     cell(tr, st.latency_ms.toFixed(1) + " ms", "latency");
+    cell(tr, st.live ? st.live.reconnects + " / " + st.live.retries : "", "reconnects");
     if (st.error) {
       const row = stages.insertRow();
       row.className = "failed";
       const td = cell(row, st.name + ": " + st.error, "error");
       td.id = "stage-error-" + st.id;
-      td.colSpan = 8;
+      td.colSpan = 9;
     }
   }
 
