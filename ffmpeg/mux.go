@@ -115,9 +115,6 @@ func (m *Mux) Run(ctx context.Context, video stage.In[frame.Video], audio stage.
 	w := &muxWriter{m: m, out: out}
 	pending := head.pending
 	head.pending = nil
-	if len(pending) > 0 {
-		w.pace.Begin(head.firstAt, pending[0].dts())
-	}
 	if err := w.writeAll(ctx, pending); err != nil {
 		return err
 	}

@@ -5,7 +5,6 @@ package ffmpeg
 import (
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/spinorml/streamer/frame"
 	"github.com/spinorml/streamer/stage"
@@ -17,14 +16,6 @@ type muxItem struct {
 	end   bool
 	v     frame.Video
 	a     frame.Audio
-}
-
-// dts returns the item's decoding time.
-func (it muxItem) dts() time.Duration {
-	if it.audio {
-		return it.a.DTS
-	}
-	return it.v.DTS
 }
 
 func (it muxItem) release() {
@@ -108,7 +99,6 @@ type muxHead struct {
 	v, a       *frame.Codec
 	firstVideo frame.Video // its bytes, for parameter sets in-band only
 	pending    []muxItem
-	firstAt    time.Time // when the first item came: the origin of pacing
 }
 
 // release releases the frames still pending.
@@ -148,9 +138,6 @@ func (m *Mux) awaitFirst(in *muxInputs, h *muxHead, seenV, seenA bool) error {
 			if h.v = it.v.Codec; h.v == nil {
 				h.v = &frame.Codec{Format: it.v.Format, Width: it.v.Width, Height: it.v.Height}
 			}
-		}
-		if len(h.pending) == 0 {
-			h.firstAt = time.Now()
 		}
 		h.pending = append(h.pending, it)
 		if len(h.pending) > maxWait {

@@ -18,17 +18,6 @@ type Pacer struct {
 	timer *time.Timer
 }
 
-// Begin makes wall-clock time at the origin of media time t, unless a
-// Wait came first. A sink that opens its output only after its first frame
-// arrived passes that frame's arrival: the time the opening took (an RTMP
-// handshake) is then spent from the frames' schedule, not added to every
-// frame after it.
-func (p *Pacer) Begin(at time.Time, t time.Duration) {
-	if p.start.IsZero() {
-		p.start = at.Add(-t)
-	}
-}
-
 // Wait returns true once t has elapsed in wall-clock time since the first
 // call (whose t is the origin), at once when it already has, and false when
 // ctx is cancelled first.

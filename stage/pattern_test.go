@@ -10,7 +10,6 @@ import (
 	"math"
 	"strings"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/spinorml/streamer/frame"
@@ -307,27 +306,4 @@ func TestSineRefusesBadParameters(t *testing.T) {
 			t.Errorf("%+v: err %v, want one naming %q", c.s, err, c.want)
 		}
 	}
-}
-
-// TestPacerBegin: a pacer begun at a frame's arrival spends the time an
-// output took to open from the schedule, rather than adding it to every
-// frame after; a Begin after the first Wait changes nothing.
-func TestPacerBegin(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		ctx := context.Background()
-		var p Pacer
-		arrived := time.Now()
-		p.Begin(arrived, time.Second)
-		time.Sleep(100 * time.Millisecond) // the output opens
-		if !p.Wait(ctx, time.Second+50*time.Millisecond) || time.Since(arrived) != 100*time.Millisecond {
-			t.Fatalf("a frame already due waited until %v", time.Since(arrived))
-		}
-		if !p.Wait(ctx, time.Second+150*time.Millisecond) || time.Since(arrived) != 150*time.Millisecond {
-			t.Fatalf("a later frame went at %v, want 150ms", time.Since(arrived))
-		}
-		p.Begin(time.Now(), 0)
-		if !p.Wait(ctx, time.Second+200*time.Millisecond) || time.Since(arrived) != 200*time.Millisecond {
-			t.Fatalf("after a second Begin a frame went at %v, want 200ms", time.Since(arrived))
-		}
-	})
 }
