@@ -47,7 +47,11 @@ func TestPublishRTMP(t *testing.T) {
 	}()
 	time.Sleep(time.Second)
 	path := filepath.Join(t.TempDir(), "got.ts")
-	out, err := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-i", url, "-c", "copy", "-t", "1", "-y", path).CombinedOutput()
+	// nginx-rtmp never ends a play session: bound the receiver, so that a
+	// publish it cannot read fails the test instead of hanging it.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "ffmpeg", "-nostdin", "-v", "error", "-rw_timeout", "5000000", "-i", url, "-c", "copy", "-t", "1", "-y", path).CombinedOutput()
 	if err != nil {
 		t.Errorf("ffmpeg -i %s: %v\n%s", url, err, out)
 	}
